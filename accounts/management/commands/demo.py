@@ -1,0 +1,50 @@
+"""Run the portal on the embedded default with demonstration data and logins.
+
+uv run manage.py demo            # migrate, load demo data, print logins, serve on :8000
+uv run manage.py demo --no-serve # set up only
+"""
+
+import os
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError
+
+from accounts.demo import DEMO_PASSWORD, demo_people_create
+
+
+class Command(BaseCommand):
+    help = "Set up the embedded demonstration portal (SQLite, demo standard, demo logins) and serve it."
+
+    def add_arguments(self, parser):
+        parser.add_argument("addrport", nargs="?", default="127.0.0.1:8000")
+        parser.add_argument(
+            "--no-serve", action="store_true", help="Set up, print logins and stop."
+        )
+
+    def handle(self, *args, addrport: str, no_serve: bool, **options):
+        if not settings.DEBUG:
+            raise CommandError(
+                "The demo sets known passwords, so it only runs with DJANGO_DEBUG on."
+            )
+        if os.environ.get("RUN_MAIN") != "true":  # the autoreloader's child process skips set-up
+            self._set_up(addrport)
+        if not no_serve:
+            call_command("runserver", addrport)
+
+    def _set_up(self, addrport: str) -> None:
+        from standards.services import demonstration_edition_load
+
+        self.stdout.write("Preparing the database…")
+        call_command("migrate", interactive=False, verbosity=0)
+        version = demonstration_edition_load()
+        logins = demo_people_create()
+        host = addrport if ":" in addrport else f"127.0.0.1:{addrport}"
+        self.stdout.write(self.style.SUCCESS("\nQISMET accreditation portal (demonstration)"))
+        self.stdout.write(f"  Standard loaded: {version}")
+        self.stdout.write(f"  Open http://{host}/ and sign in with any of these:")
+        width = max(len(login.email) for login in logins)
+        for login in logins:
+            self.stdout.write(f"    {login.email.ljust(width)}  {login.description}")
+        self.stdout.write(f"  Password for every demo login: {DEMO_PASSWORD}")
+        self.stdout.write("  Emails (password resets, invitations) are printed in this terminal.\n")

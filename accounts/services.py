@@ -1,0 +1,46 @@
+"""Account use cases. Every account is created by someone with the right to do so."""
+
+from django.db import transaction
+
+from qismet_portal.exceptions import DomainError
+
+from .models import Role, User
+from .tasks import send_account_invitation
+
+
+def user_create_and_invite(
+    *, email: str, full_name: str, role: Role, created_by: User | None, job_title: str = ""
+) -> User:
+    """Create an account with no usable password and email the person a link to choose one.
+
+    The email goes out from a task queued after the transaction commits, so a rolled-back
+    creation never sends a link to an account that does not exist.
+    """
+    email = User.objects.normalize_email(email).lower()
+    if User.objects.filter(email__iexact=email).exists():
+        raise DomainError(f"There is already an account for {email}.")
+    user = User.objects.create_user(
+        email=email, full_name=full_name, role=role, job_title=job_title
+    )
+    invited_by_id = created_by.pk if created_by else None
+    transaction.on_commit(lambda: send_account_invitation.delay(user.pk, invited_by_id))
+    return user
+
+
+@transaction.atomic
+def user_set_active(*, user: User, active: bool, changed_by: User) -> User:
+    """Deactivate or reactivate an account. People cannot lock themselves out."""
+    if user.pk == changed_by.pk:
+        raise DomainError("You cannot deactivate your own account.")
+    user.is_active = active
+    user.save(update_fields=["is_active"])
+    return user
+
+
+@transaction.atomic
+def user_update_profile(*, user: User, full_name: str, job_title: str, phone: str) -> User:
+    user.full_name = full_name
+    user.job_title = job_title
+    user.phone = phone
+    user.save(update_fields=["full_name", "job_title", "phone"])
+    return user

@@ -1,0 +1,38 @@
+from allauth.account.forms import default_token_generator
+from allauth.account.utils import user_pk_to_url_str
+from celery import shared_task
+from django.conf import settings
+from django.core.mail import send_mail
+from django.template.loader import render_to_string
+from django.urls import reverse
+
+
+@shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
+def send_account_invitation(user_id: int, invited_by_id: int | None) -> bool:
+    """Email a new account holder a single-use link to choose their password."""
+    from .models import User
+
+    user = User.objects.filter(pk=user_id, is_active=True).first()
+    if user is None or user.has_usable_password():
+        return False  # deactivated, or already set up: nothing to send
+    invited_by = User.objects.filter(pk=invited_by_id).first() if invited_by_id else None
+    path = reverse(
+        "account_reset_password_from_key",
+        kwargs={
+            "uidb36": user_pk_to_url_str(user),
+            "key": default_token_generator.make_token(user),
+        },
+    )
+    context = {
+        "user": user,
+        "invited_by": invited_by,
+        "link": settings.PORTAL_BASE_URL.rstrip("/") + path,
+        "login_link": settings.PORTAL_BASE_URL.rstrip("/") + reverse("account_login"),
+    }
+    send_mail(
+        subject="[QISMET] Your account on the QISMET accreditation portal",
+        message=render_to_string("accounts/email/invitation.txt", context),
+        from_email=None,
+        recipient_list=[user.email],
+    )
+    return True

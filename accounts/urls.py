@@ -1,0 +1,10 @@
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("profile/", views.profile, name="profile"),
+    path("assessors/", views.assessor_list_view, name="assessor_list"),
+    path("assessors/new/", views.assessor_create, name="assessor_create"),
+    path("assessors/<int:pk>/active/", views.assessor_set_active, name="assessor_set_active"),
+]

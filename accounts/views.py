@@ -1,0 +1,110 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db import connection
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from providers.selectors import organisation_for_user
+from qismet_portal.exceptions import DomainError
+from qismet_portal.permissions import permission_required
+from standards.selectors import published_versions, standards_summary
+
+from . import services
+from .forms import AssessorCreateForm, ProfileForm
+from .models import Role, User
+from .selectors import assessor_list
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    """Each role lands on its own page showing what it can do now."""
+    user = request.user
+    if not user.is_authenticated:
+        return render(request, "accounts/home_public.html")
+    if user.role == Role.ADMINISTRATOR:
+        context = {
+            "summary": standards_summary(),
+            "organisation_count": _organisation_count(),
+            "assessor_count": User.objects.assessors().active().count(),
+        }
+        return render(request, "accounts/home_administrator.html", context)
+    context = {"published_versions": published_versions()}
+    if user.role == Role.ASSESSOR:
+        return render(request, "accounts/home_assessor.html", context)
+    context["organisation"] = organisation_for_user(user)
+    return render(request, "accounts/home_provider.html", context)
+
+
+def _organisation_count() -> int:
+    from providers.models import Organisation
+
+    return Organisation.objects.count()
+
+
+def health(request: HttpRequest) -> JsonResponse:
+    """Liveness and database reachability for load balancers and compose health checks."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    return JsonResponse({"status": "ok"})
+
+
+@login_required
+def profile(request: HttpRequest) -> HttpResponse:
+    form = ProfileForm(request.POST or None, instance=request.user)
+    if request.method == "POST" and form.is_valid():
+        services.user_update_profile(user=request.user, **form.cleaned_data)
+        messages.success(request, "Your profile has been saved.")
+        return redirect("profile")
+    organisation = organisation_for_user(request.user)
+    return render(request, "accounts/profile.html", {"form": form, "organisation": organisation})
+
+
+@permission_required("accounts.manage_assessors")
+def assessor_list_view(request: HttpRequest) -> HttpResponse:
+    return render(request, "accounts/assessor_list.html", {"assessors": assessor_list()})
+
+
+@permission_required("accounts.manage_assessors")
+def assessor_create(request: HttpRequest) -> HttpResponse:
+    form = AssessorCreateForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = services.user_create_and_invite(
+                role=Role.ASSESSOR, created_by=request.user, **form.cleaned_data
+            )
+        except DomainError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(
+                request,
+                f"Assessor account created. We have emailed {user.email} a link to set a password.",
+            )
+            return redirect("assessor_list")
+    return render(request, "accounts/assessor_form.html", {"form": form})
+
+
+@require_POST
+@permission_required("accounts.manage_assessors")
+def assessor_set_active(request: HttpRequest, pk: int) -> HttpResponse:
+    assessor = get_object_or_404(User.objects.assessors(), pk=pk)
+    active = request.POST.get("active") == "1"
+    try:
+        services.user_set_active(user=assessor, active=active, changed_by=request.user)
+    except DomainError as error:
+        messages.error(request, str(error))
+    else:
+        state = "reactivated" if active else "deactivated: they can no longer sign in"
+        messages.success(request, f"{assessor.full_name}'s account has been {state}.")
+    return redirect("assessor_list")
+
+
+def error_403(request: HttpRequest, exception=None) -> HttpResponse:
+    return render(request, "403.html", status=403)
+
+
+def error_404(request: HttpRequest, exception=None) -> HttpResponse:
+    return render(request, "404.html", status=404)
+
+
+def error_500(request: HttpRequest) -> HttpResponse:
+    return render(request, "500.html", status=500)

@@ -1,0 +1,1 @@
+"""Applications, responses, evidence, assessment, decisions, reports, certificates and the register."""
