@@ -1,5 +1,7 @@
 """The embedded default: SQLite, no external services, emails printed to the console."""
 
+import warnings
+
 from .base import *  # noqa: F403
 from .base import env
 
@@ -9,3 +11,8 @@ ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.
 EMAIL_BACKEND = env(
     "DJANGO_EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend"
 )
+
+# Static files are served from the source folders while developing; no collectstatic needed.
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = True
+warnings.filterwarnings("ignore", message="No directory at", module="whitenoise.base")

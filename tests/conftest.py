@@ -1,0 +1,75 @@
+"""Fixtures shared by every test package.
+
+Services: tests that need Redis or a Celery worker call ``require_service``. Locally a missing
+service skips the test; in CI (CI=true) it fails, so a green CI always means the real thing ran.
+"""
+
+import os
+
+import pytest
+from django.test import Client
+
+from accounts.models import User
+from providers.models import MembershipRole
+
+from .factories import (
+    AdministratorFactory,
+    AssessorFactory,
+    MembershipFactory,
+)
+
+IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+
+
+def require_service(available: bool, what: str) -> None:
+    if available:
+        return
+    if IN_CI:
+        pytest.fail(f"{what} is required in CI but is not available")
+    pytest.skip(f"{what} is not available here")
+
+
+@pytest.fixture
+def administrator(db) -> User:
+    return AdministratorFactory(full_name="Ada Administrator")
+
+
+@pytest.fixture
+def assessor(db) -> User:
+    return AssessorFactory(full_name="Asha Assessor")
+
+
+@pytest.fixture
+def provider_user(db) -> User:
+    return MembershipFactory(role=MembershipRole.LEAD, user__full_name="Pat Provider").user
+
+
+@pytest.fixture
+def other_provider_user(db) -> User:
+    return MembershipFactory(role=MembershipRole.LEAD, user__full_name="Olu Other").user
+
+
+@pytest.fixture
+def login():
+    """login(user) -> a test client signed in as that user (None: anonymous)."""
+
+    def _login(user: User | None) -> Client:
+        client = Client()
+        if user is not None:
+            client.force_login(user)
+        return client
+
+    return _login
+
+
+ROLE_FIXTURES = ["anonymous", "provider_user", "assessor", "administrator"]
+
+
+@pytest.fixture
+def user_of_role(request):
+    """Resolve a role name from ROLE_FIXTURES to a user (None for anonymous)."""
+
+    def _get(role: str) -> User | None:
+        return None if role == "anonymous" else request.getfixturevalue(role)
+
+    return _get
