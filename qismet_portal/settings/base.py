@@ -155,8 +155,9 @@ STORAGES = {
     },
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
-# Private media is never served by URL: evidence and reports go out through permission-checking views.
-MEDIA_URL = None
+# Private media is never served by URL: no route and no web server maps MEDIA_URL; evidence and
+# reports go out only through permission-checking views.
+MEDIA_URL = "/media/"
 
 MAX_STANDARD_FILE_BYTES = env.int("QISMET_MAX_STANDARD_FILE_BYTES", default=2 * 1024 * 1024)
 

@@ -81,3 +81,17 @@ def assert_accessible(page):
         assert not bad, f"Accessibility violations on {context or page.url}:\n{details}"
 
     return _check
+
+
+@pytest.fixture
+def console_errors(page):
+    """Browser console errors (a CSP violation or a script error shows up here)."""
+    errors: list[str] = []
+    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    return errors
+
+
+@pytest.fixture(autouse=True)
+def _short_timeouts(page):
+    page.set_default_timeout(10_000)
