@@ -257,3 +257,20 @@ def test_admin_lists_use_a_bounded_number_of_queries(
         assert client.get(reverse("assessor_list")).status_code == 200
     with django_assert_max_num_queries(6):
         assert client.get(reverse("providers:organisation_list")).status_code == 200
+
+
+def test_server_error_page_helps_without_touching_the_database(rf, django_assert_num_queries):
+    from accounts.views import error_500
+
+    with django_assert_num_queries(0):
+        response = error_500(rf.get("/broken/"))
+    assert response.status_code == 500
+    assert b"Sorry, something went wrong" in response.content
+    assert b"Nothing you had already saved has been lost" in response.content
+
+
+def test_forbidden_page_names_the_account(login, assessor):
+    response = login(assessor).get(reverse("assessor_list"))
+    assert response.status_code == 403
+    assert assessor.email.encode() in response.content
+    assert b"Go to your home page" in response.content
