@@ -17,9 +17,7 @@ def main() -> int:
     host = hosts[0].lstrip(".") if hosts else "localhost"
     if host == "*":
         host = "localhost"
-    request = urllib.request.Request(  # noqa: S310  (fixed http URL on the loopback interface)
-        f"http://127.0.0.1:{port}/health/", headers={"Host": host}
-    )
+    request = urllib.request.Request(f"http://127.0.0.1:{port}/health/", headers={"Host": host})
     try:
         with urllib.request.urlopen(request, timeout=5) as response:  # noqa: S310
             body = json.loads(response.read())
