@@ -1,7 +1,15 @@
+from allauth.account.forms import ChangePasswordForm as AllauthChangePasswordForm
 from allauth.account.forms import LoginForm as AllauthLoginForm
+from allauth.account.forms import ReauthenticateForm as AllauthReauthenticateForm
+from allauth.account.forms import ResetPasswordForm as AllauthResetPasswordForm
+from allauth.account.forms import ResetPasswordKeyForm as AllauthResetPasswordKeyForm
+from allauth.account.forms import SetPasswordForm as AllauthSetPasswordForm
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Submit
 from django import forms
+from django.contrib.auth import password_validation
+from django.urls import reverse
+from django.utils.html import format_html
 
 from .models import User
 
@@ -51,3 +59,89 @@ class LoginForm(AllauthLoginForm):
         self.fields["password"].widget.attrs.pop("placeholder", None)
         if "remember" in self.fields:
             self.fields["remember"].label = "Keep me signed in on this device"
+
+
+def password_rules_help_text() -> str:
+    """The password rules in plain words, read from AUTH_PASSWORD_VALIDATORS."""
+    rules: list[str] = []
+    must_not: dict[int, str] = {}
+    for validator in password_validation.get_default_password_validators():
+        if isinstance(validator, password_validation.MinimumLengthValidator):
+            rules.append(f"Use at least {validator.min_length} characters.")
+        elif isinstance(validator, password_validation.CommonPasswordValidator):
+            must_not[0] = "a commonly used password"
+        elif isinstance(validator, password_validation.NumericPasswordValidator):
+            must_not[1] = "only numbers"
+        elif isinstance(validator, password_validation.UserAttributeSimilarityValidator):
+            must_not[2] = "similar to your name or email address"
+        else:
+            rules.append(str(validator.get_help_text()))
+    if must_not:
+        words = [must_not[key] for key in sorted(must_not)]
+        listed = words[0] if len(words) == 1 else ", ".join(words[:-1]) + " or " + words[-1]
+        rules.append(f"It must not be {listed}.")
+    rules.append("Three random words together make a strong password that is easy to remember.")
+    return " ".join(rules)
+
+
+class PlainPasswordFieldsMixin:
+    """Sentence-case labels, no placeholders repeating the labels, readable password rules."""
+
+    labels: dict[str, str] = {}
+
+    def _plain_fields(self) -> None:
+        for name, label in self.labels.items():
+            field = self.fields[name]
+            field.label = label
+            field.widget.attrs.pop("placeholder", None)
+        if "password1" in self.fields:
+            self.fields["password1"].help_text = password_rules_help_text()
+        if "password2" in self.fields:
+            self.fields["password2"].help_text = ""
+
+
+class ResetPasswordForm(PlainPasswordFieldsMixin, AllauthResetPasswordForm):
+    labels = {"email": "Email address"}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._plain_fields()
+
+
+class ResetPasswordKeyForm(PlainPasswordFieldsMixin, AllauthResetPasswordKeyForm):
+    labels = {"password1": "New password", "password2": "New password again"}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._plain_fields()
+
+
+class ChangePasswordForm(PlainPasswordFieldsMixin, AllauthChangePasswordForm):
+    labels = {
+        "oldpassword": "Current password",
+        "password1": "New password",
+        "password2": "New password again",
+    }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._plain_fields()
+        self.fields["oldpassword"].help_text = format_html(
+            '<a href="{}">Forgotten your current password?</a>', reverse("account_reset_password")
+        )
+
+
+class SetPasswordForm(PlainPasswordFieldsMixin, AllauthSetPasswordForm):
+    labels = {"password1": "New password", "password2": "New password again"}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._plain_fields()
+
+
+class ReauthenticateForm(PlainPasswordFieldsMixin, AllauthReauthenticateForm):
+    labels = {"password": "Password"}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._plain_fields()
