@@ -581,3 +581,73 @@ def test_whitenoise_serves_hashed_static_files(production_server):
     page = fetch(production_server["port"], "/accounts/login/", **{"X-Forwarded-Proto": "https"})
     assert page.status == 200
     assert f"/static/{hashed}" in page.read().decode()
+
+
+# --- the README's promises -----------------------------------------------------------------------
+
+README = ROOT / "README.md"
+UV_INSTALL = 'python3 -m pip install --quiet "uv==0.13.8"'
+
+
+def readme_shell_commands() -> list[str]:
+    blocks = re.findall(r"```sh\n(.*?)```", README.read_text(), re.S)
+    return [line.strip() for block in blocks for line in block.splitlines() if line.strip()]
+
+
+def test_readme_quick_start_is_two_commands():
+    quick_start = README.read_text().split("## Quick start", 1)[1].split("\n## ", 1)[0]
+    commands = re.findall(r"```sh\n(.*?)\n```", quick_start, re.S)
+    assert commands == [
+        f"{UV_INSTALL} && uv run manage.py demo",
+        f"{UV_INSTALL} && uv run pytest",
+    ]
+    assert "http://127.0.0.1:8000/" in quick_start
+
+
+def test_readme_lists_the_demo_logins_and_password():
+    from accounts.demo import DEMO_LOGINS, DEMO_PASSWORD
+
+    text = README.read_text()
+    listed = set(re.findall(r"(?m)^\| ([\w.+-]+@[\w.-]+) \|", text))
+    assert listed == {login.email for login in DEMO_LOGINS}
+    assert f"`{DEMO_PASSWORD}`" in text
+
+
+def test_readme_names_only_management_commands_that_exist():
+    named = set(re.findall(r"manage\.py (\w+)", README.read_text()))
+    assert {"demo", "import_standard", "export_standard", "migrate"} <= named
+    missing = named - set(get_commands())
+    assert not missing, f"README documents unknown management commands: {sorted(missing)}"
+
+
+def test_ci_runs_the_readmes_test_command():
+    ci = (ROOT / ".ci" / "run").read_text()
+    assert re.search(r"(?m)^CI=true uv run pytest\b", ci)
+    assert "status == 5" in ci  # "no tests collected" is a failure
+    assert "uv sync --frozen" in ci
+
+
+def test_demo_sets_up_on_a_fresh_checkout(tmp_path):
+    """The README's run command on a machine with no data folder yet (set-up only, no server)."""
+    from accounts.demo import DEMO_LOGINS, DEMO_PASSWORD
+
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"DJANGO_SETTINGS_MODULE", "DATABASE_URL", "REDIS_URL", "CI"}
+        and not k.startswith(("DJANGO_", "CELERY_", "PYTEST_"))
+    }
+    env["QISMET_DATA_DIR"] = str(tmp_path / "not-yet-created")
+    result = subprocess.run(
+        [sys.executable, "manage.py", "demo", "--no-serve"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "http://127.0.0.1:8000/" in result.stdout
+    assert DEMO_PASSWORD in result.stdout
+    for login in DEMO_LOGINS:
+        assert login.email in result.stdout
