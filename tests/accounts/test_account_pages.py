@@ -375,7 +375,7 @@ def test_password_changed_notification_is_plain_and_signed(login, provider_user)
     assert len(mail.outbox) == 1
     message = mail.outbox[0]
     assert message.subject == "[QISMET] Your password has been changed"
-    assert message.body.startswith("Dear Pat Provider,")
+    assert message.body.startswith("Hello,")
     assert "has been changed" in message.body
     assert "Forgotten your password?" in message.body
     assert message.body.rstrip().endswith("The QISMET team")
