@@ -326,6 +326,8 @@ def test_reauthenticate_page_is_plain(login, assessor):
     assert _h1(response) == "Confirm it is you"
     assert "enter your password again" in _text(response)
     assert re.search(r'<label\s+for="id_password"', response.content.decode())
+    assert _text(response).count("Forgotten your password?") == 1
+    assert "Forgot your" not in _text(response)
     _assert_clean_page(response)
 
 
