@@ -6,3 +6,9 @@ class AccountAdapter(DefaultAccountAdapter):
 
     def is_open_for_signup(self, request) -> bool:
         return False
+
+    def get_password_change_redirect_url(self, request) -> str:
+        """After changing a password, go back to the profile rather than an empty form."""
+        from django.urls import reverse
+
+        return reverse("profile")

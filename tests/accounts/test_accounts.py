@@ -274,3 +274,24 @@ def test_forbidden_page_names_the_account(login, assessor):
     assert response.status_code == 403
     assert assessor.email.encode() in response.content
     assert b"Go to your home page" in response.content
+
+
+def test_too_many_reset_requests_get_a_plain_explanation(client, assessor):
+    for _ in range(5):
+        client.post(reverse("account_reset_password"), {"email": assessor.email})
+    response = client.post(reverse("account_reset_password"), {"email": assessor.email})
+    assert response.status_code == 429
+    assert b"Too many attempts" in response.content
+    assert len(mail.outbox) == 5
+
+
+def test_changing_password_returns_to_profile(login, provider_user):
+    response = login(provider_user).post(
+        reverse("account_change_password"),
+        {
+            "oldpassword": TEST_PASSWORD,
+            "password1": "another-good-passphrase",
+            "password2": "another-good-passphrase",
+        },
+    )
+    assert response["Location"] == reverse("profile")
