@@ -1,0 +1,199 @@
+"""What changed between two versions of a standard: settings, themes, criteria added, removed, changed.
+
+Criteria are matched by code, the way people refer to them ("criterion 2.3"): a renumbered
+criterion shows as one removed and one added. Text changes are shown word by word (difflib), as
+segments the template marks up with the diff-ins / diff-del classes; nothing here builds HTML, so
+the text stays auto-escaped.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from .models import Criterion, StandardVersion
+from .scoring import outcome_rule_sentences
+
+TOKEN_RE = re.compile(r"\s+|\S+")
+
+
+@dataclass(frozen=True)
+class Segment:
+    kind: str  # "equal", "ins" or "del"
+    text: str
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    label: str
+    before: str
+    after: str
+    segments: list[Segment]
+
+
+@dataclass(frozen=True)
+class CriterionChange:
+    code: str
+    title: str
+    criterion_pk: int
+    changes: list[FieldChange]
+
+    @property
+    def caption(self) -> str:
+        return f"Changes to criterion {self.code}"
+
+
+@dataclass(frozen=True)
+class ThemeChange:
+    number: int
+    title: str
+    changes: list[FieldChange]
+
+    @property
+    def caption(self) -> str:
+        return f"Changes to theme {self.number}: {self.title}"
+
+
+@dataclass
+class Comparison:
+    old: StandardVersion
+    new: StandardVersion
+    settings: list[FieldChange] = field(default_factory=list)
+    themes: list[ThemeChange] = field(default_factory=list)
+    added: list[Criterion] = field(default_factory=list)
+    removed: list[Criterion] = field(default_factory=list)
+    changed: list[CriterionChange] = field(default_factory=list)
+
+    @property
+    def has_changes(self) -> bool:
+        return bool(self.settings or self.themes or self.added or self.removed or self.changed)
+
+
+def word_diff(before: str, after: str) -> list[Segment]:
+    """``before`` → ``after`` as equal / deleted / inserted runs of words (whitespace kept)."""
+    old, new = TOKEN_RE.findall(before), TOKEN_RE.findall(after)
+    matcher = difflib.SequenceMatcher(a=old, b=new, autojunk=False)
+    segments: list[Segment] = []
+
+    def emit(kind: str, tokens: list[str]) -> None:
+        text = "".join(tokens)
+        if not text:
+            return
+        if segments and segments[-1].kind == kind:
+            segments[-1] = Segment(kind, segments[-1].text + text)
+        else:
+            segments.append(Segment(kind, text))
+
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag == "equal":
+            emit("equal", old[i1:i2])
+        else:
+            emit("del", old[i1:i2])
+            emit("ins", new[j1:j2])
+    return segments
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "Yes" if value else "No"
+    if value is None:
+        return "None"
+    if isinstance(value, list | tuple):
+        return "\n".join(str(item) for item in value)
+    return str(value)
+
+
+def _change(label: str, before: Any, after: Any) -> FieldChange | None:
+    if before == after:
+        return None
+    old, new = _text(before), _text(after)
+    return FieldChange(label, old, new, word_diff(old, new))
+
+
+def _changes(pairs: list[tuple[str, Any, Any]]) -> list[FieldChange]:
+    return [change for label, a, b in pairs if (change := _change(label, a, b)) is not None]
+
+
+def _scale_lines(scale: list[dict[str, str]]) -> list[str]:
+    lines = []
+    for level in scale:
+        line = f"{level.get('label')} ({level.get('code')}, counts as {level.get('meaning')})"
+        if level.get("description"):
+            line += f": {level['description']}"
+        lines.append(line)
+    return lines
+
+
+def _weight(criterion: Criterion) -> str:
+    return "None" if criterion.weight is None else f"{criterion.weight.normalize():f}"
+
+
+def _criterion_fields(criterion: Criterion) -> list[tuple[str, Any]]:
+    return [
+        ("Title", criterion.title),
+        ("Requirement", criterion.requirement),
+        ("Guidance", criterion.guidance),
+        ("Examples of evidence", list(criterion.evidence_examples)),
+        ("Mandatory", criterion.mandatory),
+        ("Not applicable allowed", criterion.na_allowed),
+        ("Weight", _weight(criterion)),
+    ]
+
+
+def versions_compare(old: StandardVersion, new: StandardVersion) -> Comparison:
+    """Everything that differs from ``old`` to ``new`` (both loaded with their content)."""
+    comparison = Comparison(old=old, new=new)
+    comparison.settings = _changes(
+        [
+            ("What changed (notes)", old.notes, new.notes),
+            (
+                "Certificate validity (months)",
+                old.certificate_validity_months,
+                new.certificate_validity_months,
+            ),
+            ("Label for not applicable", old.not_applicable_label, new.not_applicable_label),
+            ("Scoring scale", _scale_lines(old.scale), _scale_lines(new.scale)),
+            (
+                "Outcome rule",
+                outcome_rule_sentences(old.outcome_rule),
+                outcome_rule_sentences(new.outcome_rule),
+            ),
+        ]
+    )
+    old_themes = {theme.number: theme for theme in old.themes.all()}
+    new_themes = {theme.number: theme for theme in new.themes.all()}
+    for number in sorted(set(old_themes) | set(new_themes)):
+        before, after = old_themes.get(number), new_themes.get(number)
+        changes = _changes(
+            [
+                ("Title", getattr(before, "title", ""), getattr(after, "title", "")),
+                ("Summary", getattr(before, "summary", ""), getattr(after, "summary", "")),
+            ]
+        )
+        if changes:
+            title = (after or before).title  # type: ignore[union-attr]
+            comparison.themes.append(ThemeChange(number, title, changes))
+
+    def criteria(version: StandardVersion) -> dict[str, Criterion]:
+        return {c.code: c for theme in version.themes.all() for c in theme.criteria.all()}
+
+    old_criteria, new_criteria = criteria(old), criteria(new)
+    comparison.removed = [c for code, c in old_criteria.items() if code not in new_criteria]
+    comparison.added = [c for code, c in new_criteria.items() if code not in old_criteria]
+    for code, after in new_criteria.items():
+        before = old_criteria.get(code)
+        if before is None:
+            continue
+        changes = _changes(
+            [
+                (label, a, b)
+                for (label, a), (_, b) in zip(
+                    _criterion_fields(before), _criterion_fields(after), strict=True
+                )
+            ]
+        )
+        if changes:
+            comparison.changed.append(CriterionChange(code, after.title, after.pk, changes))
+    return comparison
