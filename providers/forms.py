@@ -29,7 +29,9 @@ class OrganisationCreateForm(forms.ModelForm):
             "nhs_ods_code",
         ]
         labels = {"name": "Organisation name"}
-        error_messages = {"name": {"unique": "An organisation with this name is already registered."}}
+        error_messages = {
+            "name": {"unique": "An organisation with this name is already registered."}
+        }
         widgets = {"address": forms.Textarea(attrs={"rows": 3})}
 
     def __init__(self, *args, **kwargs):

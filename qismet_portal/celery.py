@@ -13,3 +13,5 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "qismet_portal.settings.local")
 app = Celery("qismet_portal")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+# Infrastructure tasks live in the project package, which is not an installed app.
+app.conf.imports = ("qismet_portal.tasks",)

@@ -12,11 +12,13 @@ from csp.constants import NONE, SELF
 BASE_DIR = Path(__file__).resolve().parents[2]
 
 env = environ.Env()
-if (BASE_DIR / ".env").is_file():
+# A .env file is read only on request, so a compose .env beside the code never leaks into local runs.
+if env.bool("DJANGO_READ_DOT_ENV_FILE", default=False) and (BASE_DIR / ".env").is_file():
     env.read_env(BASE_DIR / ".env")
 
 # Runtime data of the embedded default (SQLite file, private media) lives in one ignored folder.
 DATA_DIR = env.path("QISMET_DATA_DIR", default=str(BASE_DIR / ".data"))
+Path(DATA_DIR).mkdir(parents=True, exist_ok=True)
 
 SECRET_KEY = env("DJANGO_SECRET_KEY", default="")
 DEBUG = env.bool("DJANGO_DEBUG", default=False)

@@ -13,6 +13,13 @@ if not ALLOWED_HOSTS:
     raise ImproperlyConfigured("DJANGO_ALLOWED_HOSTS must name the host(s) the portal answers on.")
 DEBUG = False
 
+# Production runs on PostgreSQL: no silent fall-back to the embedded SQLite file.
+DATABASES["default"] = {  # noqa: F405
+    **env.db("DATABASE_URL"),
+    "CONN_MAX_AGE": env.int("DATABASE_CONN_MAX_AGE", default=60),
+    "CONN_HEALTH_CHECKS": True,
+}
+
 STORAGES["staticfiles"] = {  # noqa: F405
     "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage",
 }

@@ -14,8 +14,16 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
     ],
 )
 def test_role_signs_in_and_reaches_home(
-    page, live_server, sign_in, screenshot, assert_accessible, console_errors, user_of_role,
-    role, heading, nav_link,
+    page,
+    live_server,
+    sign_in,
+    screenshot,
+    assert_accessible,
+    console_errors,
+    user_of_role,
+    role,
+    heading,
+    nav_link,
 ):
     user = user_of_role(role)
     page.goto(live_server.url + "/")
