@@ -13,4 +13,6 @@ rules.add_perm("standards.manage_standards", is_administrator)
 
 
 def can_manage_standards(user) -> bool:
-    return bool(user and user.has_perm("standards.manage_standards"))
+    """The same rule as the permission, asked of django-rules directly: for someone who may not,
+    this skips Django's database-backed permission lookup (two queries on every page)."""
+    return rules.has_perm("standards.manage_standards", user)

@@ -373,6 +373,13 @@ class _DuplicateKeyLoader(yaml.SafeLoader):
     """SafeLoader only used to compose (never construct) the node tree for duplicate keys."""
 
 
+def _yaml_problem(error: yaml.YAMLError) -> str:
+    mark = getattr(error, "problem_mark", None)
+    where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
+    problem = getattr(error, "problem", None) or str(error)
+    return f"The file is not valid YAML{where}: {problem}"
+
+
 def _syntax_problems(text: str) -> list[str]:
     """YAML syntax errors, aliases and duplicate keys, found without building any object."""
     try:
@@ -385,10 +392,7 @@ def _syntax_problems(text: str) -> list[str]:
                 ]
         root = yaml.compose(text, Loader=_DuplicateKeyLoader)
     except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
-        problem = getattr(error, "problem", None) or str(error)
-        return [f"The file is not valid YAML{where}: {problem}"]
+        return [_yaml_problem(error)]
     problems = []
     stack = [root] if root is not None else []
     while stack:
@@ -435,7 +439,10 @@ def standard_file_parse(data: bytes) -> StandardDocument:
     syntax = _syntax_problems(text)
     if syntax:
         raise StandardFileInvalid(syntax)
-    raw = yaml.safe_load(text)
+    try:
+        raw = yaml.safe_load(text)
+    except yaml.YAMLError as error:  # e.g. a !!python tag, which safe_load refuses to build
+        raise StandardFileInvalid([_yaml_problem(error)]) from None
     if not isinstance(raw, dict):
         raise StandardFileInvalid(
             [
