@@ -66,8 +66,16 @@ def version_with_content(pk: int, versions: QuerySet[StandardVersion] | None = N
 
 
 def version_for_user(user, pk: int) -> StandardVersion:
-    """A version ``user`` may see, with everything its page shows; 404 otherwise."""
-    return version_with_content(pk, versions_for_user(user))
+    """A version ``user`` may see, with everything its page shows; 404 otherwise.
+
+    ``visible_versions`` counts the versions of its standard the user may see (to offer a
+    comparison only when there is something to compare), in the same query.
+    """
+    siblings = Q() if can_manage_standards(user) else ~Q(standard__versions__status="draft")
+    versions = versions_for_user(user).annotate(
+        visible_versions=Count("standard__versions", filter=siblings)
+    )
+    return version_with_content(pk, versions)
 
 
 def version_events(version: StandardVersion) -> list[VersionEvent]:

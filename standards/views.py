@@ -133,7 +133,12 @@ def version_compare(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "standards/version_compare.html",
-        {"standard": listing.standard, "form": form, "comparison": comparison},
+        {
+            "standard": listing.standard,
+            "form": form,
+            "comparison": comparison,
+            "single": len(versions) < 2,
+        },
     )
 
 

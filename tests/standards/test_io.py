@@ -415,10 +415,6 @@ def test_export_file_names_are_safe():
     assert export_filename(version) == "QIS-2020-2026.1.yaml"
 
 
-@pytest.mark.skipif(
-    not services.DEMONSTRATION_EDITION_PATH.exists(),
-    reason="standards/data/demonstration-edition.yaml has not been written yet",
-)
 def test_the_demonstration_file_round_trips():
     data = services.DEMONSTRATION_EDITION_PATH.read_bytes()
     version = standard_import(data=data, user=None)

@@ -7,6 +7,7 @@ and assessors get 403 on administrators' pages; drafts do not exist for them (40
 import pytest
 from django.urls import reverse
 
+from standards import services
 from standards.models import Criterion, StandardVersion, Theme
 
 from .factories import FILES, draft_version, published_version
@@ -114,9 +115,15 @@ def test_drafts_do_not_exist_for_non_administrators(login, user_of_role, objects
         assert criterion.requirement.encode() not in response.content
     compare = reverse("standards:version_compare", args=[draft.standard_id])
     response = client.get(compare, {"old": objects["published"].pk, "new": draft.pk})
+    assert b"has only one version so far" in response.content
+    assert b"draft-1" not in response.content
+    newer = services.version_copy_as_draft(version=objects["published"], number="2", user=None)
+    services.version_publish(version=newer, user=None)
+    response = client.get(compare, {"old": objects["published"].pk, "new": draft.pk})
     assert response.status_code == 200
     assert b"Select a valid choice" in response.content
     assert b"draft-1" not in response.content
+    assert criterion.requirement.encode() not in response.content
 
 
 @pytest.mark.parametrize("role", ["provider_user", "assessor"])

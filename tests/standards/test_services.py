@@ -472,10 +472,6 @@ def test_a_demonstration_file_must_say_it_is_one(tmp_path):
     assert not Standard.objects.exists()
 
 
-@pytest.mark.skipif(
-    not services.DEMONSTRATION_EDITION_PATH.exists(),
-    reason="standards/data/demonstration-edition.yaml has not been written yet",
-)
 def test_the_shipped_demonstration_edition_loads():
     version = services.demonstration_edition_load()
     assert version.status == VersionStatus.PUBLISHED

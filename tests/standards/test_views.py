@@ -100,6 +100,12 @@ def test_the_version_page_shows_the_whole_standard(login, assessor, demo):
     assert "Accredited when every mandatory criterion is met and no criterion is not met." in text
     assert "Make a new draft from it" not in text
     assert "History" not in text
+    assert "Compare with another version" not in text  # the only version
+
+
+def test_the_version_page_offers_a_comparison_when_there_is_one(login, assessor, family):
+    url = reverse("standards:version_detail", args=[family["published"].pk])
+    assert "Compare with another version" in _text(login(assessor).get(url))
 
 
 def test_the_version_page_of_a_real_standard_has_no_demonstration_banner(login, assessor):
