@@ -113,6 +113,15 @@ def _check_code(theme: Theme, code: str, *, exclude: Criterion | None = None) ->
     return code
 
 
+def _version_create(*, standard: Standard, number: str, **fields: Any) -> StandardVersion:
+    """Insert a new draft; a number taken meanwhile by someone else is a clear refusal."""
+    try:
+        with transaction.atomic():
+            return StandardVersion.objects.create(standard=standard, number=number, **fields)
+    except IntegrityError:
+        raise DomainError(f"{standard.name} already has a version {number}.") from None
+
+
 def _clean_examples(examples: Sequence[str]) -> list[str]:
     return [example.strip() for example in examples if example and example.strip()]
 
@@ -231,7 +240,7 @@ def version_copy_as_draft(
     if source.is_draft:
         raise DomainError("Make new drafts from a published or retired version, not from a draft.")
     number = _check_number(source.standard, number)
-    draft = StandardVersion.objects.create(
+    draft = _version_create(
         standard=source.standard,
         number=number,
         notes=source.notes,
@@ -278,7 +287,7 @@ def version_draft_create(
 ) -> StandardVersion:
     """A new, empty draft of ``standard`` with its four themes (every version has exactly four)."""
     number = _check_number(standard, number)
-    draft = StandardVersion.objects.create(standard=standard, number=number)
+    draft = _version_create(standard=standard, number=number)
     titles = list(theme_titles) + [""] * 4
     Theme.objects.bulk_create(
         Theme(version=draft, number=n, title=titles[n - 1] or f"Theme {n}") for n in THEME_NUMBERS

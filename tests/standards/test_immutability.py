@@ -107,6 +107,10 @@ ORM_WRITES = {
     "criterion bulk update": lambda v: Criterion.objects.bulk_update(
         [_criterion(v)], ["requirement"]
     ),
+    "theme bulk update": lambda v: Theme.objects.bulk_update([_theme(v)], ["title"]),
+    "version bulk update": lambda v: StandardVersion.objects.bulk_update(
+        [StandardVersion.objects.get(pk=v.pk)], ["notes"]
+    ),
     "version notes": _change_version_notes,
     "version scale changed in place": _change_version_scale_in_place,
     "version number with update_fields": _change_version_number_only,
