@@ -5,7 +5,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from providers.selectors import organisation_for_user
+from providers.selectors import organisation_count, organisation_for_user
 from qismet_portal.exceptions import DomainError
 from qismet_portal.permissions import permission_required
 from standards.selectors import published_versions, standards_summary
@@ -24,7 +24,7 @@ def home(request: HttpRequest) -> HttpResponse:
     if user.role == Role.ADMINISTRATOR:
         context = {
             "summary": standards_summary(),
-            "organisation_count": _organisation_count(),
+            "organisation_count": organisation_count(),
             "assessor_count": User.objects.assessors().active().count(),
         }
         return render(request, "accounts/home_administrator.html", context)
@@ -33,12 +33,6 @@ def home(request: HttpRequest) -> HttpResponse:
         return render(request, "accounts/home_assessor.html", context)
     context["organisation"] = organisation_for_user(user)
     return render(request, "accounts/home_provider.html", context)
-
-
-def _organisation_count() -> int:
-    from providers.models import Organisation
-
-    return Organisation.objects.count()
 
 
 def health(request: HttpRequest) -> JsonResponse:

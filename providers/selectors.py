@@ -17,3 +17,7 @@ def organisation_list() -> QuerySet[Organisation]:
 
 def organisation_members(organisation: Organisation) -> QuerySet[Membership]:
     return organisation.memberships.select_related("user").order_by("user__full_name")
+
+
+def organisation_count() -> int:
+    return Organisation.objects.count()
