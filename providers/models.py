@@ -66,3 +66,37 @@ class Membership(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.user} ({self.get_role_display()}, {self.organisation})"
+
+
+class DeliveryMode(models.TextChoices):
+    GROUP = "group", "Group sessions"
+    ONE_TO_ONE = "one_to_one", "One-to-one"
+    ONLINE = "online", "Online"
+    BLENDED = "blended", "Blended (in person and online)"
+
+
+class Programme(TimeStampedModel):
+    """A self-management education programme a provider runs. Accreditation is per programme."""
+
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="programmes"
+    )
+    name = models.CharField(max_length=200)
+    conditions = models.CharField(
+        "long-term conditions covered",
+        max_length=300,
+        help_text="For example: type 2 diabetes; chronic pain; COPD.",
+    )
+    delivery_mode = models.CharField(max_length=20, choices=DeliveryMode.choices)
+    description = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["organisation", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "name"], name="providers_programme_name_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name

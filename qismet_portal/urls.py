@@ -9,6 +9,7 @@ urlpatterns = [
     path("", include("accounts.urls")),
     path("standards/", include("standards.urls")),
     path("providers/", include("providers.urls")),
+    path("applications/", include("accreditation.urls")),
 ]
 
 handler403 = "accounts.views.error_403"

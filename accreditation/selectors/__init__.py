@@ -1,0 +1,1 @@
+"""Reads of applications and evidence, always scoped to what the person may see."""

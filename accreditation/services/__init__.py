@@ -1,0 +1,1 @@
+"""State-changing use cases for applications, split by concern (one module each)."""
