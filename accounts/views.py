@@ -5,6 +5,10 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from accreditation.selectors.applications import (
+    application_list_for_user,
+    application_status_counts,
+)
 from providers.selectors import organisation_count, organisation_for_user
 from qismet_portal.exceptions import DomainError
 from qismet_portal.permissions import permission_required
@@ -14,6 +18,9 @@ from . import services
 from .forms import AssessorCreateForm, ProfileForm
 from .models import Role, User
 from .selectors import assessor_list
+
+#: Applications listed on a provider's home page; the rest are on the applications page.
+HOME_APPLICATIONS = 5
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -26,12 +33,15 @@ def home(request: HttpRequest) -> HttpResponse:
             "summary": standards_summary(),
             "organisation_count": organisation_count(),
             "assessor_count": User.objects.assessors().active().count(),
+            "application_counts": application_status_counts(),
         }
         return render(request, "accounts/home_administrator.html", context)
     context = {"published_versions": published_versions()}
     if user.role == Role.ASSESSOR:
         return render(request, "accounts/home_assessor.html", context)
     context["organisation"] = organisation_for_user(user)
+    context["applications"] = application_list_for_user(user)[:HOME_APPLICATIONS]
+    context["can_start_application"] = user.has_perm("accreditation.start_application")
     return render(request, "accounts/home_provider.html", context)
 
 

@@ -1,9 +1,30 @@
-"""Which applications a person can see, and the reads behind the workspace."""
+"""Which applications a person can see, and the reads behind the workspace.
 
-from django.db.models import QuerySet
+Every page reads a fixed number of queries whatever the size of the standard or the number of
+evidence files: responses come with their criterion and theme in one query, evidence is counted
+by annotation (never by loading the files), and the gap list and progress are worked out in
+Python from rows already loaded.
+"""
 
-from accounts.models import Role
-from accreditation.models import Application
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.db.models import Count, Q, QuerySet
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+
+from accounts.models import Role, User
+from accreditation.models import (
+    NOT_APPLICABLE,
+    OPEN_STATUSES,
+    Application,
+    ApplicationEvent,
+    ApplicationStatus,
+    Response,
+)
+from providers.models import MembershipRole, Programme
+from standards.models import StandardVersion, Theme
 
 
 def applications_for_user(user) -> QuerySet[Application]:
@@ -20,3 +41,260 @@ def applications_for_user(user) -> QuerySet[Application]:
             return queryset.none()
         return queryset.filter(programme__organisation_id=membership.organisation_id)
     return queryset.none()
+
+
+def application_for_user(user, pk: int) -> Application:
+    """One application ``user`` may see; 404 for anything else, whether it exists or not."""
+    return get_object_or_404(applications_for_user(user), pk=pk)
+
+
+# --- answers, evidence and gaps -------------------------------------------------------------
+
+# The same rule as Response.is_answered, in SQL, for counting without loading the responses.
+_ANSWERED = Q(
+    responses__rating=NOT_APPLICABLE,
+    responses__criterion__na_allowed=True,
+    responses__na_justification__regex=r"\S",
+) | (
+    ~Q(responses__rating="")
+    & ~Q(responses__rating=NOT_APPLICABLE)
+    & Q(responses__narrative__regex=r"\S")
+)
+
+
+def response_is_answered(response: Response) -> bool:
+    """Answered for submission: rated with a narrative, or a permitted, justified N/A."""
+    if response.is_not_applicable and not response.criterion.na_allowed:
+        return False
+    return response.is_answered
+
+
+@dataclass(frozen=True)
+class Gap:
+    """What stops submission on one criterion, tied to the page where it is put right."""
+
+    response: Response
+    problems: tuple[str, ...]
+
+    @property
+    def criterion(self):
+        return self.response.criterion
+
+
+def response_problems(response: Response, *, evidence_count: int) -> list[str]:
+    """What is missing from one response before the application can be submitted.
+
+    A mandatory criterion needs evidence unless it is justifiably not applicable: there is
+    nothing to evidence for something that does not apply.
+    """
+    problems = []
+    criterion = response.criterion
+    if response.is_not_applicable:
+        if not criterion.na_allowed:
+            problems.append("“Not applicable” is not allowed here: choose a rating.")
+        elif not response.na_justification.strip():
+            problems.append("Marked not applicable without saying why.")
+    else:
+        missing_rating = not response.rating
+        missing_narrative = not response.narrative.strip()
+        if missing_rating and missing_narrative:
+            problems.append("Not answered yet.")
+        elif missing_rating:
+            problems.append("No self-rating chosen.")
+        elif missing_narrative:
+            problems.append("No narrative written.")
+    justified_na = response.is_not_applicable and response_is_answered(response)
+    if criterion.mandatory and evidence_count == 0 and not justified_na:
+        problems.append("Mandatory: no evidence linked yet.")
+    return problems
+
+
+def rating_labels(version: StandardVersion) -> dict[str, str]:
+    """Scale code → label for the version's ratings, N/A included."""
+    labels = {level["code"]: level["label"] for level in version.scale}
+    labels[NOT_APPLICABLE] = version.not_applicable_label
+    return labels
+
+
+def _responses_with_evidence_counts(application: Application) -> QuerySet[Response]:
+    return (
+        Response.objects.filter(application=application)
+        .select_related("criterion__theme")
+        .annotate(evidence_count=Count("evidence_links", distinct=True))
+        .order_by("criterion__theme__number", "criterion__order", "criterion__code")
+    )
+
+
+@dataclass
+class ThemeProgress:
+    theme: Theme
+    responses: list[Response] = field(default_factory=list)
+    answered: int = 0
+    evidenced: int = 0
+
+    @property
+    def total(self) -> int:
+        return len(self.responses)
+
+
+@dataclass
+class Workspace:
+    """An application's self-assessment at a glance: progress per theme and what is missing."""
+
+    application: Application
+    themes: list[ThemeProgress]
+    gaps: list[Gap]
+
+    @property
+    def total(self) -> int:
+        return sum(theme.total for theme in self.themes)
+
+    @property
+    def answered(self) -> int:
+        return sum(theme.answered for theme in self.themes)
+
+    @property
+    def evidenced(self) -> int:
+        return sum(theme.evidenced for theme in self.themes)
+
+    @property
+    def ready(self) -> bool:
+        return not self.gaps
+
+
+def application_workspace(application: Application) -> Workspace:
+    """Responses grouped by theme with progress counts and the gap list (one query).
+
+    Each response carries ``answered``, ``rating_label`` and ``evidence_count`` for the template.
+    """
+    labels = rating_labels(application.version)
+    themes: dict[int, ThemeProgress] = {}
+    gaps: list[Gap] = []
+    for response in _responses_with_evidence_counts(application):
+        theme = response.criterion.theme
+        progress = themes.setdefault(theme.pk, ThemeProgress(theme))
+        response.answered = response_is_answered(response)
+        response.rating_label = labels.get(response.rating, "")
+        progress.responses.append(response)
+        progress.answered += response.answered
+        progress.evidenced += response.evidence_count > 0
+        problems = response_problems(response, evidence_count=response.evidence_count)
+        if problems:
+            gaps.append(Gap(response, tuple(problems)))
+    return Workspace(application, list(themes.values()), gaps)
+
+
+def submission_gaps(application: Application) -> list[Gap]:
+    """What stops ``application`` from being submitted, in criterion order (one query)."""
+    return application_workspace(application).gaps
+
+
+# --- one criterion --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Neighbour:
+    criterion_id: int
+    code: str
+    title: str
+
+
+@dataclass(frozen=True)
+class ResponsePage:
+    response: Response
+    previous: Neighbour | None
+    next: Neighbour | None
+    position: int
+    total: int
+
+    @property
+    def criterion(self):
+        return self.response.criterion
+
+
+def response_page(application: Application, criterion_pk: int) -> ResponsePage:
+    """One response with its criterion and theme, and its neighbours in the standard (two
+    queries). A criterion outside the application's version is a 404."""
+    order = ("criterion__theme__number", "criterion__order", "criterion__code")
+    siblings = [
+        Neighbour(*row)
+        for row in Response.objects.filter(application=application)
+        .order_by(*order)
+        .values_list("criterion_id", "criterion__code", "criterion__title")
+    ]
+    index = next((i for i, s in enumerate(siblings) if s.criterion_id == criterion_pk), None)
+    if index is None:
+        raise Http404("No such criterion in this application.")
+    response = (
+        Response.objects.select_related("criterion__theme", "updated_by")
+        .annotate(evidence_count=Count("evidence_links"))
+        .get(application=application, criterion_id=criterion_pk)
+    )
+    response.application = application  # already loaded, with its programme and version
+    return ResponsePage(
+        response=response,
+        previous=siblings[index - 1] if index > 0 else None,
+        next=siblings[index + 1] if index + 1 < len(siblings) else None,
+        position=index + 1,
+        total=len(siblings),
+    )
+
+
+# --- starting and signing ------------------------------------------------------------------
+
+
+def start_choices(user) -> tuple[QuerySet[Programme], set[int]]:
+    """The programmes a lead may start an application for, and those that already have an
+    open one (shown, but refused)."""
+    membership = getattr(user, "membership", None)
+    if membership is None:
+        return Programme.objects.none(), set()
+    programmes = Programme.objects.filter(organisation_id=membership.organisation_id).order_by(
+        "name"
+    )
+    busy = set(
+        Application.objects.filter(
+            programme__organisation_id=membership.organisation_id, status__in=OPEN_STATUSES
+        ).values_list("programme_id", flat=True)
+    )
+    return programmes, busy
+
+
+def organisation_signatories(application: Application) -> list[User]:
+    """Who can sign the declaration for ``application``'s organisation (active accounts)."""
+    return list(
+        User.objects.filter(
+            membership__organisation_id=application.programme.organisation_id,
+            membership__role=MembershipRole.SIGNATORY,
+            is_active=True,
+        ).order_by("full_name")
+    )
+
+
+# --- lists and history ----------------------------------------------------------------------
+
+
+def application_list_for_user(user, *, status: str = "") -> QuerySet[Application]:
+    """The applications ``user`` may see, newest first, with answered/total counts (one query)."""
+    applications = applications_for_user(user).annotate(
+        total_criteria=Count("responses", distinct=True),
+        answered_criteria=Count("responses", filter=_ANSWERED, distinct=True),
+    )
+    if status in ApplicationStatus.values:
+        applications = applications.filter(status=status)
+    return applications.order_by("-created_at", "-pk")
+
+
+def application_status_counts() -> dict[str, int]:
+    """How many applications are in each status (administrators' home page)."""
+    counts = dict.fromkeys(ApplicationStatus.values, 0)
+    rows = Application.objects.values_list("status").annotate(n=Count("pk")).order_by()
+    counts.update(dict(rows))
+    return counts
+
+
+def application_events(application: Application) -> QuerySet[ApplicationEvent]:
+    """The application's timeline, oldest first, with who did it and what it concerned."""
+    return application.events.select_related("actor", "criterion", "document__current").order_by(
+        "at", "pk"
+    )

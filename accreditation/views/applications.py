@@ -1,31 +1,341 @@
-"""Views being built; each answers 404 until its page exists."""
+"""Applications and the self-assessment workspace.
 
-from django.http import Http404
+Thin views: find the application through ``applications_for_user`` (anything outside a person's
+reach is a 404, whatever the ID), ask the rule for the action (403 for a role that may not do it
+on an application it can see), validate the form, call one service, redirect or render.
+Anonymous people are sent to sign in first.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+
+from accounts.permissions import is_administrator, is_provider_user
+from accreditation.forms import (
+    ApplicationStartForm,
+    NarrativeAutosaveForm,
+    ResponseForm,
+    SubmitForm,
+    WithdrawForm,
+)
+from accreditation.models import OPEN_STATUSES, Application, ApplicationStatus
+from accreditation.permissions import is_member_of_applicant, is_provider_signatory
+from accreditation.selectors.applications import (
+    application_events,
+    application_for_user,
+    application_list_for_user,
+    application_workspace,
+    organisation_signatories,
+    response_page,
+    response_problems,
+    start_choices,
+    submission_gaps,
+)
+from accreditation.selectors.evidence import evidence_panel
+from accreditation.services import applications as services
+from qismet_portal.exceptions import DomainError
+from standards.selectors import published_versions
+
+VIEW = "accreditation.view_application"
+EDIT = "accreditation.edit_application"
+START = "accreditation.start_application"
+SUBMIT = "accreditation.submit_application"
+WITHDRAW = "accreditation.withdraw_application"
+
+PAGE_SIZE = 25
 
 
-def application_detail(request, *args, **kwargs):
-    raise Http404
+def _application(request: HttpRequest, pk: int, perm: str = VIEW) -> Application:
+    application = application_for_user(request.user, pk)
+    if not request.user.has_perm(perm, application):
+        raise PermissionDenied
+    return application
 
 
-def application_history(request, *args, **kwargs):
-    raise Http404
+def _saved_at(moment) -> str:
+    return timezone.localtime(moment).strftime("%H:%M")
 
 
-def application_list(request, *args, **kwargs):
-    raise Http404
+# --- lists and starting ---------------------------------------------------------------------
 
 
-def application_start(request, *args, **kwargs):
-    raise Http404
+@login_required
+def application_list(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    if not (is_administrator(user) or is_provider_user(user)):
+        raise PermissionDenied
+    status = request.GET.get("status", "")
+    status = status if status in ApplicationStatus.values else ""
+    page = Paginator(application_list_for_user(user, status=status), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    return render(
+        request,
+        "accreditation/application_list.html",
+        {
+            "page": page,
+            "applications": page.object_list,
+            "status": status,
+            "statuses": ApplicationStatus.choices,
+            "is_administrator": is_administrator(user),
+            "can_start": user.has_perm(START),
+        },
+    )
 
 
-def application_submit(request, *args, **kwargs):
-    raise Http404
+@login_required
+def application_start(request: HttpRequest) -> HttpResponse:
+    if not request.user.has_perm(START):
+        raise PermissionDenied
+    programmes, busy = start_choices(request.user)
+    versions = published_versions()
+    form = ApplicationStartForm(
+        request.POST or None,
+        initial={"programme": request.GET.get("programme")},
+        programmes=programmes,
+        versions=versions,
+        busy=busy,
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            application = services.application_start(
+                programme=form.cleaned_data["programme"],
+                version=form.cleaned_data["version"],
+                user=request.user,
+            )
+        except DomainError as error:
+            form.add_error("programme", str(error))
+        else:
+            messages.success(
+                request,
+                f"Application {application.reference} started. Work through the criteria in any "
+                "order: your answers are saved as you go.",
+            )
+            return redirect("accreditation:application_detail", pk=application.pk)
+    return render(
+        request,
+        "accreditation/application_start.html",
+        {"form": form, "has_programmes": bool(programmes), "has_versions": bool(versions)},
+    )
 
 
-def application_withdraw(request, *args, **kwargs):
-    raise Http404
+# --- the workspace --------------------------------------------------------------------------
 
 
-def response_edit(request, *args, **kwargs):
-    raise Http404
+@login_required
+def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    application = _application(request, pk)
+    workspace = application_workspace(application)
+    user = request.user
+    can_submit = user.has_perm(SUBMIT, application)
+    context = {
+        "application": application,
+        "workspace": workspace,
+        "can_edit": user.has_perm(EDIT, application),
+        "can_submit": can_submit,
+        "can_withdraw": (
+            application.status in OPEN_STATUSES and user.has_perm(WITHDRAW, application)
+        ),
+    }
+    if application.is_editable and workspace.ready and not can_submit:
+        context["signatories"] = organisation_signatories(application)
+    return render(request, "accreditation/application_detail.html", context)
+
+
+@login_required
+def application_history(request: HttpRequest, pk: int) -> HttpResponse:
+    application = _application(request, pk)
+    return render(
+        request,
+        "accreditation/application_history.html",
+        {"application": application, "events": application_events(application)},
+    )
+
+
+def _locked_meanwhile(request: HttpRequest, application: Application) -> bool:
+    """A provider of this application whose save arrived after it was locked (a stale tab)."""
+    return (
+        not application.is_editable
+        and is_provider_user(request.user)
+        and is_member_of_applicant(request.user, application)
+    )
+
+
+def _autosave(request: HttpRequest, application: Application, response) -> HttpResponse:
+    """Save the narrative alone and answer with a one-line status for the page."""
+    form = NarrativeAutosaveForm(request.POST)
+    context: dict = {"ok": False}
+    if not form.is_valid():
+        context["message"] = form.errors["narrative"][0]
+    else:
+        try:
+            services.response_save_narrative(
+                response=response, user=request.user, narrative=form.cleaned_data["narrative"]
+            )
+        except DomainError as error:
+            context["message"] = f"Not saved: {error} Copy your text before leaving this page."
+        else:
+            context = {"ok": True, "message": f"Draft saved at {_saved_at(response.updated_at)}."}
+    return render(request, "accreditation/_autosave_status.html", context)
+
+
+@login_required
+def response_edit(request: HttpRequest, pk: int, criterion_pk: int) -> HttpResponse:
+    application = _application(request, pk)
+    page = response_page(application, criterion_pk)
+    response, criterion = page.response, page.criterion
+    can_edit = request.user.has_perm(EDIT, application)
+    status = 200
+    form_kwargs = {"criterion": criterion, "version": application.version}
+
+    if request.method == "POST":
+        if not can_edit and not _locked_meanwhile(request, application):
+            raise PermissionDenied
+        if request.htmx and request.POST.get("autosave"):
+            if not can_edit:
+                return render(
+                    request,
+                    "accreditation/_autosave_status.html",
+                    {"message": "Not saved: this application can no longer be changed."},
+                )
+            return _autosave(request, application, response)
+        form = ResponseForm(request.POST, **form_kwargs)
+        if not can_edit:
+            # Keep what they typed on screen, read-only, so nothing is lost.
+            form.is_valid()
+            form.add_error(
+                None,
+                f"Not saved: application {application.reference} is "
+                f"{application.get_status_display().lower()}, so its answers can no longer be "
+                "changed. What you typed is shown below so that you can copy it.",
+            )
+            status = 409
+        elif form.is_valid():
+            try:
+                services.response_save(response=response, user=request.user, **form.cleaned_data)
+            except DomainError as error:
+                form.add_error(None, str(error))
+            else:
+                messages.success(request, f"Saved at {_saved_at(response.updated_at)}.")
+                if "save_next" in request.POST:
+                    if page.next:
+                        return redirect(
+                            "accreditation:response_edit",
+                            pk=application.pk,
+                            criterion_pk=page.next.criterion_id,
+                        )
+                    messages.info(request, "That was the last criterion.")
+                    return redirect("accreditation:application_detail", pk=application.pk)
+                return redirect(
+                    "accreditation:response_edit", pk=application.pk, criterion_pk=criterion.pk
+                )
+    else:
+        form = ResponseForm(
+            initial={
+                "narrative": response.narrative,
+                "rating": response.rating,
+                "na_justification": response.na_justification,
+            },
+            **form_kwargs,
+        )
+
+    context = {
+        "application": application,
+        "page": page,
+        "response": response,
+        "criterion": criterion,
+        "theme": criterion.theme,
+        "version": application.version,
+        "form": form,
+        "can_edit": can_edit,
+        "rating_label": dict(form.fields["rating"].choices).get(response.rating, ""),
+        "problems": response_problems(response, evidence_count=response.evidence_count)
+        if application.is_editable
+        else [],
+        "panel": evidence_panel(application=application, response=response),
+    }
+    return render(request, "accreditation/response_edit.html", context, status=status)
+
+
+# --- submitting and withdrawing -------------------------------------------------------------
+
+
+@login_required
+def application_submit(request: HttpRequest, pk: int) -> HttpResponse:
+    application = application_for_user(request.user, pk)
+    user = request.user
+    if not user.has_perm(SUBMIT, application):
+        if is_provider_signatory(user) and _locked_meanwhile(request, application):
+            messages.info(
+                request,
+                f"Application {application.reference} is "
+                f"{application.get_status_display().lower()}: there is nothing to submit.",
+            )
+            return redirect("accreditation:application_detail", pk=application.pk)
+        raise PermissionDenied
+    gaps = submission_gaps(application)
+    form = SubmitForm(
+        request.POST or None, initial={"full_name": user.full_name, "role": user.job_title}
+    )
+    if request.method == "POST" and not gaps and form.is_valid():
+        try:
+            services.application_submit(
+                application=application,
+                user=user,
+                full_name=form.cleaned_data["full_name"],
+                role=form.cleaned_data["role"],
+                confirmed=form.cleaned_data["confirm"],
+            )
+        except services.SubmissionIncomplete as error:
+            gaps = error.gaps
+        except DomainError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(
+                request,
+                f"Application {application.reference} has been submitted. We have emailed you "
+                "and your organisation's leads a confirmation. Its answers and evidence are now "
+                "locked.",
+            )
+            return redirect("accreditation:application_detail", pk=application.pk)
+    return render(
+        request,
+        "accreditation/application_submit.html",
+        {
+            "application": application,
+            "gaps": gaps,
+            "form": form,
+            "declaration": services.declaration_text(application),
+        },
+        status=200 if not gaps or request.method == "GET" else 409,
+    )
+
+
+@login_required
+def application_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
+    application = _application(request, pk, WITHDRAW)
+    if application.status not in OPEN_STATUSES:
+        messages.info(request, f"Application {application.reference} has already been withdrawn.")
+        return redirect("accreditation:application_detail", pk=application.pk)
+    form = WithdrawForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.application_withdraw(
+                application=application, user=request.user, reason=form.cleaned_data["reason"]
+            )
+        except DomainError as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(request, f"Application {application.reference} has been withdrawn.")
+        return redirect("accreditation:application_detail", pk=application.pk)
+    return render(
+        request,
+        "accreditation/application_withdraw.html",
+        {"application": application, "form": form},
+    )

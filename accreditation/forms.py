@@ -1,0 +1,197 @@
+"""Forms for applications. They validate and lay out; the services act."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import Submit
+from django import forms
+from django.db.models import QuerySet
+
+from providers.models import Programme
+from standards.models import Criterion, StandardVersion
+
+from .models import NOT_APPLICABLE
+from .services.applications import rating_choices
+
+NARRATIVE_MAX = 20_000
+JUSTIFICATION_MAX = 5_000
+
+
+def _helper(*, submit: str, warn: bool = False) -> FormHelper:
+    helper = FormHelper()
+    if warn:
+        helper.attrs = {"data-warn-unsaved": ""}
+    helper.add_input(Submit("save", submit))
+    return helper
+
+
+class ProgrammeChoiceField(forms.ModelChoiceField):
+    def __init__(self, *args: Any, busy: set[int], **kwargs: Any):
+        self.busy = busy
+        super().__init__(*args, **kwargs)
+
+    def label_from_instance(self, obj: Programme) -> str:
+        return (
+            f"{obj.name} (already has an application in progress)"
+            if obj.pk in self.busy
+            else obj.name
+        )
+
+
+class VersionChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: StandardVersion) -> str:
+        return f"{obj.standard.name}, version {obj.number}"
+
+
+class ApplicationStartForm(forms.Form):
+    """Choose the programme and, when several are published, the standard to apply against.
+
+    Programmes that already have an open application stay in the list, marked, so people see
+    why they cannot start another rather than wondering where it went; the service refuses them.
+    """
+
+    def __init__(
+        self,
+        *args: Any,
+        programmes: QuerySet[Programme],
+        versions: QuerySet[StandardVersion],
+        busy: set[int],
+        **kwargs: Any,
+    ):
+        super().__init__(*args, **kwargs)
+        self.fields["programme"] = ProgrammeChoiceField(
+            queryset=programmes,
+            busy=busy,
+            label="Programme",
+            empty_label=None,
+            widget=forms.RadioSelect,
+            help_text="Accreditation is for one programme at a time.",
+            error_messages={"required": "Choose the programme this application is for."},
+        )
+        self.fields["version"] = VersionChoiceField(
+            queryset=versions,
+            label="Standard",
+            empty_label=None,
+            widget=forms.RadioSelect,
+            help_text="The application is assessed against this version for its whole life.",
+            error_messages={"required": "Choose the standard to apply against."},
+        )
+        self.single_version = len(versions) == 1
+        if self.single_version:
+            self.fields["version"].initial = versions[0]
+            self.fields["version"].widget = forms.HiddenInput()
+        self.helper = _helper(submit="Start the application")
+
+
+class ResponseForm(forms.Form):
+    """A provider's answer to one criterion. Rendered by hand in the template, so each rating
+    can show what it means beside it."""
+
+    narrative = forms.CharField(
+        label="Your narrative",
+        required=False,
+        max_length=NARRATIVE_MAX,
+        widget=forms.Textarea(attrs={"rows": 12}),
+        help_text="Describe how your programme meets this requirement, and point to the evidence.",
+        error_messages={
+            "max_length": "Keep the narrative under %(limit_value)s characters "
+            "(it has %(show_value)s). Put long material in an evidence document."
+        },
+    )
+    rating = forms.ChoiceField(
+        label="Your self-rating",
+        required=False,
+        widget=forms.RadioSelect,
+        error_messages={"invalid_choice": "Choose one of the ratings offered for this criterion."},
+    )
+    na_justification = forms.CharField(
+        label="Why it does not apply to your programme",
+        required=False,
+        max_length=JUSTIFICATION_MAX,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="Needed only if you choose “not applicable”.",
+    )
+
+    def __init__(
+        self, *args: Any, criterion: Criterion, version: StandardVersion, **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.criterion = criterion
+        self.fields["rating"].choices = rating_choices(version, criterion)
+        self.descriptions = {level["code"]: level.get("description", "") for level in version.scale}
+        if not criterion.na_allowed:
+            del self.fields["na_justification"]
+        else:
+            self.descriptions[NOT_APPLICABLE] = (
+                "This requirement does not apply to your programme. Say why below."
+            )
+            self.fields[
+                "na_justification"
+            ].help_text = f"Needed only if you choose “{version.not_applicable_label}”."
+
+    def rating_options(self) -> list[dict[str, Any]]:
+        """Each rating with its meaning, for the template."""
+        current = self["rating"].value() or ""
+        return [
+            {
+                "value": code,
+                "label": label,
+                "description": self.descriptions.get(code, ""),
+                "checked": code == current,
+                "id": f"id_rating_{index}",
+            }
+            for index, (code, label) in enumerate(self.fields["rating"].choices)
+        ]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if data.get("rating") == NOT_APPLICABLE and not (data.get("na_justification") or ""):
+            self.add_error(
+                "na_justification",
+                "You chose “not applicable”: say why this criterion does not apply to your "
+                "programme.",
+            )
+        return data
+
+
+class NarrativeAutosaveForm(forms.Form):
+    narrative = ResponseForm.base_fields["narrative"]
+
+
+class SubmitForm(forms.Form):
+    full_name = forms.CharField(
+        label="Your full name",
+        max_length=150,
+        error_messages={"required": "Enter your full name."},
+    )
+    role = forms.CharField(
+        label="Your role or job title",
+        max_length=150,
+        help_text="For example: Chief Executive, Director of Services.",
+        error_messages={"required": "Enter your role or job title."},
+    )
+    confirm = forms.BooleanField(
+        label="I have read the declaration above and I confirm it is true",
+        error_messages={"required": "Tick the box to confirm the declaration."},
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.helper = _helper(submit="Sign and submit the application")
+
+
+class WithdrawForm(forms.Form):
+    reason = forms.CharField(
+        label="Why are you withdrawing the application?",
+        max_length=2_000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="This is kept in the application's history.",
+        error_messages={"required": "Say why the application is being withdrawn."},
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.helper = _helper(submit="Withdraw the application")
+        self.helper.inputs[0].field_classes = "btn btn-danger"

@@ -1,0 +1,97 @@
+"""Emails about applications, sent by Celery workers after the change has committed.
+
+Each task takes an application id, re-reads it and sends only if the application is still in the
+state the email talks about: a task that runs late (or twice, after a retry) never announces
+something that is no longer true. One message per task, so a retry after an SMTP failure resends
+at most that message. SMTP errors are OSErrors; they are retried with bounded, growing delays.
+"""
+
+from celery import shared_task
+from django.conf import settings
+from django.core.mail import send_mail
+from django.template.loader import render_to_string
+from django.urls import reverse
+
+RETRY = {
+    "autoretry_for": (OSError,),
+    "retry_backoff": 30,
+    "retry_backoff_max": 15 * 60,
+    "retry_jitter": True,
+    "max_retries": 6,
+}
+
+
+def _submitted_application(application_id: int):
+    from accreditation.models import Application, ApplicationStatus
+
+    return (
+        Application.objects.select_related(
+            "programme__organisation", "version__standard", "declaration_signed_by"
+        )
+        .filter(pk=application_id, status=ApplicationStatus.SUBMITTED)
+        .first()
+    )
+
+
+def _context(application) -> dict:
+    base = settings.PORTAL_BASE_URL.rstrip("/")
+    return {
+        "application": application,
+        "organisation": application.programme.organisation,
+        "link": base + reverse("accreditation:application_detail", args=[application.pk]),
+    }
+
+
+@shared_task(**RETRY)
+def notify_application_submitted(application_id: int) -> int:
+    """Tell every active administrator that an application is waiting for screening.
+
+    Returns the number of people emailed (0 when there is nothing to say any more).
+    """
+    from accounts.models import User
+
+    application = _submitted_application(application_id)
+    if application is None:
+        return 0
+    recipients = sorted(User.objects.administrators().active().values_list("email", flat=True))
+    if not recipients:
+        return 0
+    send_mail(
+        subject=f"[QISMET] Application {application.reference} submitted for screening",
+        message=render_to_string(
+            "accreditation/emails/application_submitted_admin.txt", _context(application)
+        ),
+        from_email=None,
+        recipient_list=recipients,
+    )
+    return len(recipients)
+
+
+@shared_task(**RETRY)
+def confirm_application_submitted(application_id: int) -> int:
+    """Confirm the submission to the organisation's leads and the signatory, with what happens
+    next."""
+    from providers.models import Membership, MembershipRole
+
+    application = _submitted_application(application_id)
+    if application is None:
+        return 0
+    organisation = application.programme.organisation
+    leads = Membership.objects.filter(
+        organisation=organisation, role=MembershipRole.LEAD, user__is_active=True
+    ).values_list("user__email", flat=True)
+    recipients = set(leads)
+    signer = application.declaration_signed_by
+    if signer is not None and signer.is_active:
+        recipients.add(signer.email)
+    if not recipients:
+        return 0
+    send_mail(
+        subject=f"[QISMET] We have received application {application.reference}",
+        message=render_to_string(
+            "accreditation/emails/application_submitted_provider.txt", _context(application)
+        ),
+        from_email=None,
+        recipient_list=sorted(recipients),
+    )
+    return len(recipients)
