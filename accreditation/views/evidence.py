@@ -1,31 +1,390 @@
-"""Views being built; each answers 404 until its page exists."""
+"""Evidence pages: the library, one file's page, uploading, reusing, replacing, removing and
+downloading. Thin: scope the application → check the rule → call one service → redirect.
 
-from django.http import Http404
+Who gets what: anonymous people sign in first; an application outside a person's scope
+(another organisation's, or any for an assessor until assignments exist) is a 404, whatever the
+ID guessed; administrators may read and download (403 on any change); provider users of the
+applicant may change evidence while the application is a draft, and are told plainly when it no
+longer is.
+
+Uploads stream through ``EvidenceUploadHandler``, which must be installed before anything reads
+the body; so the upload and replace views are ``csrf_exempt`` and check permission first, then
+hand over to an inner ``csrf_protect`` view that reads the body (the order Django's
+documentation gives for per-view upload handlers). Nobody without the right to change evidence
+gets a byte of their upload written to disk.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.http import (
+    FileResponse,
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseNotAllowed,
+)
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
+from django.views.decorators.http import require_GET, require_POST
+
+from accounts.permissions import is_provider_user
+from accreditation.models import Application, EvidenceDocument, Response
+from accreditation.selectors import evidence as selectors
+from accreditation.selectors.applications import applications_for_user
+from accreditation.services import evidence as services
+from accreditation.services.evidence import EvidenceRefused
+from accreditation.uploads import EvidenceUploadHandler, attachment_header
+from qismet_portal.exceptions import DomainError
+from qismet_portal.permissions import permission_required
+
+VIEW = "accreditation.view_application"
+EDIT = "accreditation.edit_application"
+DOWNLOAD = "accreditation.download_evidence"
 
 
-def evidence_detail(request, *args, **kwargs):
-    raise Http404
+def _scoped_application(request: HttpRequest, pk: int, **_kwargs) -> Application:
+    """The application if this person may see it at all, else 404 (fetched once per request)."""
+    cached = getattr(request, "_evidence_application", None)
+    if cached is None or cached.pk != pk:
+        cached = get_object_or_404(applications_for_user(request.user), pk=pk)
+        request._evidence_application = cached
+    return cached
 
 
-def evidence_download(request, *args, **kwargs):
-    raise Http404
+def _criterion_url(application: Application, criterion_id: int) -> str:
+    return reverse(
+        "accreditation:response_edit", kwargs={"pk": application.pk, "criterion_pk": criterion_id}
+    )
 
 
-def evidence_library(request, *args, **kwargs):
-    raise Http404
+def _detail_url(application: Application, document_id: int) -> str:
+    return reverse(
+        "accreditation:evidence_detail", kwargs={"pk": application.pk, "document_pk": document_id}
+    )
 
 
-def evidence_link(request, *args, **kwargs):
-    raise Http404
+def _refuse_change(request: HttpRequest, pk: int, back: str | None = None) -> HttpResponse | None:
+    """None when this person may change this application's evidence now; otherwise the answer:
+    sign in, 404 (out of scope), a message and the way back (their application is no longer a
+    draft), or 403 (may look but never change, e.g. administrators)."""
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    application = _scoped_application(request, pk)
+    if request.user.has_perm(EDIT, application):
+        return None
+    if is_provider_user(request.user) and not application.is_editable:
+        messages.error(request, _not_editable(application))
+        return redirect(back or reverse("accreditation:evidence_library", args=[application.pk]))
+    raise PermissionDenied
 
 
-def evidence_replace(request, *args, **kwargs):
-    raise Http404
+def _not_editable(application: Application) -> str:
+    return (
+        f"Application {application.reference} is {application.get_status_display().lower()}, "
+        "so its evidence can no longer be changed."
+    )
 
 
-def evidence_unlink(request, *args, **kwargs):
-    raise Http404
+def _names(names: list[str]) -> str:
+    quoted = [f"“{name}”" for name in names]
+    return quoted[0] if len(quoted) == 1 else f"{', '.join(quoted[:-1])} and {quoted[-1]}"
 
 
-def evidence_upload(request, *args, **kwargs):
-    raise Http404
+def _safe_next(request: HttpRequest, default: str) -> str:
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return default
+
+
+# --- reading --------------------------------------------------------------------------------
+
+
+@require_GET
+@permission_required(VIEW, _scoped_application)
+def evidence_library(request: HttpRequest, pk: int) -> HttpResponse:
+    application = _scoped_application(request, pk)
+    return render(
+        request,
+        "accreditation/evidence/evidence_library.html",
+        {
+            "application": application,
+            "library": selectors.evidence_library(application=application),
+            "can_edit": request.user.has_perm(EDIT, application),
+        },
+    )
+
+
+def _render_detail(
+    request: HttpRequest,
+    application: Application,
+    document: EvidenceDocument,
+    *,
+    errors: list[str] | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    return render(
+        request,
+        "accreditation/evidence/evidence_detail.html",
+        {
+            "application": application,
+            "document": document,
+            "revisions": document.revisions.all(),
+            "links": document.links.all(),
+            "can_edit": request.user.has_perm(EDIT, application),
+            "limits": selectors.upload_limits(),
+            "errors": errors or [],
+        },
+        status=status,
+    )
+
+
+@require_GET
+@permission_required(VIEW, _scoped_application)
+def evidence_detail(request: HttpRequest, pk: int, document_pk: int) -> HttpResponse:
+    application = _scoped_application(request, pk)
+    document = selectors.evidence_document(application=application, document_pk=document_pk)
+    return _render_detail(request, application, document)
+
+
+def _render_criterion_evidence(
+    request: HttpRequest,
+    application: Application,
+    response: Response,
+    *,
+    errors: list[str] | None = None,
+    pointer: str = "",
+    status: int = 200,
+) -> HttpResponse:
+    """The criterion's evidence on a page of its own: where a refused upload is shown again
+    with every problem beside the file field and the pointer text kept."""
+    return render(
+        request,
+        "accreditation/evidence/criterion_evidence.html",
+        {
+            "application": application,
+            "response": response,
+            "criterion": response.criterion,
+            "panel": selectors.evidence_panel(application=application, response=response),
+            "can_edit": request.user.has_perm(EDIT, application),
+            "evidence_errors": errors or [],
+            "evidence_pointer": pointer,
+        },
+        status=status,
+    )
+
+
+@require_GET
+@permission_required(DOWNLOAD, _scoped_application)
+def evidence_download(request: HttpRequest, pk: int, revision_pk: int) -> FileResponse:
+    """The exact bytes, as an attachment under the cleaned name, typed by what we found in the
+    content (never by what the browser said), and never sniffed or cached by the browser."""
+    application = _scoped_application(request, pk)
+    revision = selectors.evidence_revision(application=application, revision_pk=revision_pk)
+    try:
+        handle = revision.file.open("rb")
+    except FileNotFoundError:
+        raise Http404("The file is missing from storage.") from None
+    response = FileResponse(
+        handle,
+        as_attachment=True,
+        filename=revision.original_name,
+        content_type=revision.content_type,
+    )
+    response["Content-Disposition"] = attachment_header(revision.original_name)
+    response["Content-Length"] = str(revision.size)
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+# --- uploading and replacing (streamed bodies) ------------------------------------------------
+
+
+@csrf_exempt
+def evidence_upload(request: HttpRequest, pk: int, criterion_pk: int) -> HttpResponse:
+    """GET: the criterion's evidence on its own page. POST: upload files to the criterion."""
+    if request.method in {"GET", "HEAD"}:
+        return _criterion_evidence(request, pk=pk, criterion_pk=criterion_pk)
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["GET", "POST"])
+    handler = EvidenceUploadHandler(request)
+    request.upload_handlers = [handler]  # before anything touches request.POST or FILES
+    if refusal := _refuse_change(request, pk):
+        return refusal
+    application = _scoped_application(request, pk)
+    response = selectors.response_in(application=application, criterion_pk=criterion_pk)
+    return _upload_received(request, application=application, response=response, handler=handler)
+
+
+@csrf_protect
+def _upload_received(
+    request: HttpRequest,
+    *,
+    application: Application,
+    response: Response,
+    handler: EvidenceUploadHandler,
+) -> HttpResponse:
+    pointer = request.POST.get("pointer", "")
+    try:
+        links = services.evidence_upload(
+            application=application,
+            response=response,
+            files=request.FILES.getlist("files"),
+            pointer=pointer,
+            user=request.user,
+            refusals=[str(refusal) for refusal in handler.refusals],
+        )
+    except EvidenceRefused as refused:
+        return _render_criterion_evidence(
+            request, application, response, errors=refused.problems, pointer=pointer, status=400
+        )
+    except DomainError as error:
+        messages.error(request, str(error))
+        return redirect(_criterion_url(application, response.criterion_id))
+    names = [link.document.current.original_name for link in links]
+    messages.success(
+        request,
+        f"Uploaded {_names(names)} as evidence for criterion {response.criterion.code}.",
+    )
+    return redirect(_criterion_url(application, response.criterion_id))
+
+
+@permission_required(VIEW, _scoped_application)
+def _criterion_evidence(request: HttpRequest, pk: int, criterion_pk: int) -> HttpResponse:
+    application = _scoped_application(request, pk)
+    response = selectors.response_in(application=application, criterion_pk=criterion_pk)
+    return _render_criterion_evidence(request, application, response)
+
+
+@csrf_exempt
+def evidence_replace(request: HttpRequest, pk: int, document_pk: int) -> HttpResponse:
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    handler = EvidenceUploadHandler(request)
+    request.upload_handlers = [handler]
+    if refusal := _refuse_change(
+        request, pk, back=reverse("accreditation:evidence_detail", args=[pk, document_pk])
+    ):
+        return refusal
+    application = _scoped_application(request, pk)
+    document = selectors.evidence_document(application=application, document_pk=document_pk)
+    return _replacement_received(
+        request, application=application, document=document, handler=handler
+    )
+
+
+@csrf_protect
+def _replacement_received(
+    request: HttpRequest,
+    *,
+    application: Application,
+    document: EvidenceDocument,
+    handler: EvidenceUploadHandler,
+) -> HttpResponse:
+    files = request.FILES.getlist("file")
+    if len(files) > 1:
+        return _render_detail(
+            request,
+            application,
+            document,
+            errors=["Choose one file: a file is replaced by one new version at a time."],
+            status=400,
+        )
+    try:
+        revision = services.evidence_replace(
+            application=application,
+            document=document,
+            file=files[0] if files else None,
+            user=request.user,
+            refusals=[str(refusal) for refusal in handler.refusals],
+        )
+    except EvidenceRefused as refused:
+        return _render_detail(request, application, document, errors=refused.problems, status=400)
+    except DomainError as error:
+        messages.error(request, str(error))
+        return redirect(_detail_url(application, document.pk))
+    messages.success(
+        request,
+        f"“{revision.original_name}” is now the current version (version {revision.number}). "
+        "Earlier versions are kept below.",
+    )
+    return redirect(_detail_url(application, document.pk))
+
+
+# --- linking and unlinking ------------------------------------------------------------------
+
+
+@require_POST
+def evidence_link(request: HttpRequest, pk: int, criterion_pk: int) -> HttpResponse:
+    """Use a file already in the application as evidence for this criterion too."""
+    if refusal := _refuse_change(request, pk):
+        return refusal
+    application = _scoped_application(request, pk)
+    response = selectors.response_in(application=application, criterion_pk=criterion_pk)
+    back = _criterion_url(application, response.criterion_id)
+    document_id = request.POST.get("document", "")
+    document = (
+        EvidenceDocument.objects.filter(application=application, current__isnull=False)
+        .select_related("current")
+        .filter(pk=int(document_id))
+        .first()
+        if document_id.isdigit()
+        else None
+    )
+    if document is None:
+        messages.error(request, "Choose a file from this application to use for this criterion.")
+        return redirect(back)
+    try:
+        services.evidence_link(
+            application=application,
+            response=response,
+            document=document,
+            pointer=request.POST.get("pointer", ""),
+            user=request.user,
+        )
+    except EvidenceRefused as refused:
+        for problem in refused.problems:
+            messages.error(request, problem)
+        return redirect(back)
+    except DomainError as error:
+        messages.error(request, str(error))
+        return redirect(back)
+    messages.success(
+        request,
+        f"“{document.current.original_name}” is now also evidence for criterion "
+        f"{response.criterion.code}.",
+    )
+    return redirect(back)
+
+
+@require_POST
+def evidence_unlink(request: HttpRequest, pk: int, link_pk: int) -> HttpResponse:
+    """Stop using a file for one criterion; it stays in the application's library."""
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    application = _scoped_application(request, pk)
+    link = selectors.evidence_link_in(application=application, link_pk=link_pk)
+    back = _safe_next(request, _criterion_url(application, link.response.criterion_id))
+    if refusal := _refuse_change(request, pk, back=back):
+        return refusal
+    name = link.document.current.original_name if link.document.current_id else "The file"
+    code = link.response.criterion.code
+    try:
+        services.evidence_unlink(application=application, link=link, user=request.user)
+    except DomainError as error:
+        messages.error(request, str(error))
+        return redirect(back)
+    messages.success(
+        request,
+        f"“{name}” is no longer evidence for criterion {code}. It is still in this "
+        "application's evidence library.",
+    )
+    return redirect(back)

@@ -115,6 +115,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "account_login"
+# Password-reset and invitation links stay valid for this long (seconds).
+PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_RESET_TIMEOUT", default=3 * 24 * 3600)
 LOGIN_REDIRECT_URL = "home"
 
 # django-allauth: email + password sign-in; accounts are created by administrators (and, later,
@@ -162,6 +164,20 @@ STORAGES = {
 MEDIA_URL = "/media/"
 
 MAX_STANDARD_FILE_BYTES = env.int("QISMET_MAX_STANDARD_FILE_BYTES", default=2 * 1024 * 1024)
+
+# Evidence uploads
+# Limits are explicit (accreditation/uploads.py reads them). Files stream to a temporary file in
+# EVIDENCE_UPLOAD_TEMP_DIR (default: a ".incoming" folder inside the private storage, so the
+# finished file is moved into place by a rename, never copied) and are hashed while written.
+EVIDENCE_MAX_FILE_BYTES = 50 * 1024 * 1024
+EVIDENCE_APPLICATION_QUOTA_BYTES = 1024 * 1024 * 1024
+EVIDENCE_MAX_FILES_PER_UPLOAD = 20
+EVIDENCE_UPLOAD_CHUNK_BYTES = 1024 * 1024
+EVIDENCE_UPLOAD_TEMP_DIR: str | None = None
+# Office and OpenDocument files are zip archives: limits read from the central directory only.
+EVIDENCE_ZIP_MAX_ENTRIES = 5000
+EVIDENCE_ZIP_MAX_UNCOMPRESSED_BYTES = 500 * 1024 * 1024
+EVIDENCE_ZIP_MAX_RATIO = 200
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
@@ -212,9 +228,9 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
-CELERY_BROKER_VISIBILITY_TIMEOUT = env.int("CELERY_VISIBILITY_TIMEOUT", default=2 * 3600)
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_BROKER_VISIBILITY_TIMEOUT}
-CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_BROKER_VISIBILITY_TIMEOUT}
+VISIBILITY_TIMEOUT = env.int("CELERY_VISIBILITY_TIMEOUT", default=2 * 3600)
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": VISIBILITY_TIMEOUT}
+CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {"visibility_timeout": VISIBILITY_TIMEOUT}
 CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=10 * 60)
 CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=15 * 60)
 CELERY_WORKER_SEND_TASK_EVENTS = True
@@ -222,9 +238,7 @@ CELERY_TASK_SEND_SENT_EVENT = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_BEAT_SCHEDULE: dict = {}
-assert CELERY_TASK_TIME_LIMIT < CELERY_BROKER_VISIBILITY_TIMEOUT, (
-    "time limit must be below visibility"
-)
+assert CELERY_TASK_TIME_LIMIT < VISIBILITY_TIMEOUT, "time limit must be below visibility"
 
 LOGGING = {
     "version": 1,

@@ -1,0 +1,135 @@
+"""Reads behind the evidence panel, the library and a document's page.
+
+Every function takes an application that the caller already fetched through
+``applications_for_user`` (so scoping is done once, there) and runs a fixed number of queries
+however many files, revisions and links there are.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db.models import Prefetch, QuerySet
+from django.shortcuts import get_object_or_404
+
+from accreditation.models import (
+    Application,
+    EvidenceDocument,
+    EvidenceLink,
+    EvidenceRevision,
+    Response,
+)
+from accreditation.uploads import ACCEPT_ATTRIBUTE, ACCEPTED_SUMMARY
+
+POINTER_MAX_LENGTH = EvidenceLink._meta.get_field("pointer").max_length
+
+
+def upload_limits() -> dict:
+    """What the upload forms tell people before they choose files (and evidence.js checks)."""
+    return {
+        "max_file_bytes": settings.EVIDENCE_MAX_FILE_BYTES,
+        "max_files": settings.EVIDENCE_MAX_FILES_PER_UPLOAD,
+        "accept": ACCEPT_ATTRIBUTE,
+        "accepted_summary": ACCEPTED_SUMMARY,
+        "pointer_max_length": POINTER_MAX_LENGTH,
+    }
+
+
+def _links_in_criterion_order() -> QuerySet[EvidenceLink]:
+    return EvidenceLink.objects.select_related("response__criterion__theme").order_by(
+        "response__criterion__theme__number", "response__criterion__order", "pk"
+    )
+
+
+def evidence_panel(*, application: Application, response: Response) -> dict:
+    """The evidence of one criterion, for ``accreditation/evidence/_panel.html``.
+
+    ``links``: this criterion's links with each document's current revision. ``available``:
+    the application's other files, which the "use a file already in this application" form
+    offers. Two queries, whatever the number of files.
+    """
+    links = list(
+        EvidenceLink.objects.filter(response=response)
+        .select_related("document__current", "added_by")
+        .order_by("created_at", "pk")
+    )
+    linked = {link.document_id for link in links}
+    available = [
+        document
+        for document in EvidenceDocument.objects.filter(
+            application=application, current__isnull=False
+        )
+        .select_related("current")
+        .order_by("current__original_name", "pk")
+        if document.pk not in linked
+    ]
+    return {"links": links, "available": available, "limits": upload_limits()}
+
+
+def evidence_library(*, application: Application) -> dict:
+    """Every file of the application with its revisions (newest first), the criteria that use
+    it and who uploaded what, plus the space used against the quota. Three queries."""
+    documents = list(
+        EvidenceDocument.objects.filter(application=application)
+        .select_related("current__uploaded_by")
+        .prefetch_related(
+            Prefetch(
+                "revisions",
+                queryset=EvidenceRevision.objects.select_related("uploaded_by").order_by("-number"),
+            ),
+            Prefetch("links", queryset=_links_in_criterion_order()),
+        )
+        .order_by("created_at", "pk")
+    )
+    used = sum(revision.size for document in documents for revision in document.revisions.all())
+    quota = settings.EVIDENCE_APPLICATION_QUOTA_BYTES
+    return {
+        "documents": documents,
+        "used_bytes": used,
+        "quota_bytes": quota,
+        "used_percent": min(100, round(100 * used / quota)) if quota else 0,
+        "unused_count": sum(1 for document in documents if not document.links.all()),
+    }
+
+
+def evidence_document(*, application: Application, document_pk: int) -> EvidenceDocument:
+    """One file of the application with its revisions and links, or 404."""
+    return get_object_or_404(
+        EvidenceDocument.objects.filter(application=application)
+        .select_related("current__uploaded_by")
+        .prefetch_related(
+            Prefetch(
+                "revisions",
+                queryset=EvidenceRevision.objects.select_related("uploaded_by").order_by("-number"),
+            ),
+            Prefetch("links", queryset=_links_in_criterion_order()),
+        ),
+        pk=document_pk,
+    )
+
+
+def evidence_revision(*, application: Application, revision_pk: int) -> EvidenceRevision:
+    """A revision of a file of this application, or 404 (IDs of other applications included)."""
+    return get_object_or_404(
+        EvidenceRevision.objects.filter(document__application=application).select_related(
+            "document"
+        ),
+        pk=revision_pk,
+    )
+
+
+def evidence_link_in(*, application: Application, link_pk: int) -> EvidenceLink:
+    """A link of this application, or 404."""
+    return get_object_or_404(
+        EvidenceLink.objects.filter(response__application=application).select_related(
+            "document__current", "response__criterion"
+        ),
+        pk=link_pk,
+    )
+
+
+def response_in(*, application: Application, criterion_pk: int) -> Response:
+    """The application's response to a criterion, or 404."""
+    return get_object_or_404(
+        Response.objects.filter(application=application).select_related("criterion__theme"),
+        criterion_id=criterion_pk,
+    )

@@ -1,0 +1,301 @@
+"""Evidence: uploading files to a criterion, reusing them, replacing them, removing links.
+
+Every change is all-or-nothing. A batch of files is inspected in full before anything is stored:
+if any file breaks a rule, ``EvidenceRefused`` lists every problem and nothing is stored, so the
+application is exactly as it was (earlier evidence included). Files reach storage only inside
+the service's own outermost transaction (``durable=True``); if anything fails after a file was
+stored, the files stored so far are deleted before the error propagates, so no file is ever left
+without its row. Each change writes one history line through ``event_record``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+
+from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
+from django.db import IntegrityError, transaction
+from django.db.models import Max, Sum
+from django.template.defaultfilters import filesizeformat
+
+from accounts.models import User
+from accreditation.models import (
+    Application,
+    ApplicationEvent,
+    EvidenceDocument,
+    EvidenceLink,
+    EvidenceRevision,
+    Response,
+)
+from accreditation.uploads import FileRefused, InspectedFile, inspect_upload
+from qismet_portal.exceptions import DomainError
+
+from .history import event_record
+
+POINTER_MAX_LENGTH = EvidenceLink._meta.get_field("pointer").max_length
+
+
+class EvidenceRefused(DomainError):
+    """Nothing was stored. ``problems`` holds one sentence per problem, each naming its file."""
+
+    def __init__(self, problems: Sequence[str]):
+        self.problems = list(problems)
+        super().__init__(" ".join(self.problems))
+
+
+def _guard_editable(application: Application) -> None:
+    if not application.is_editable:
+        raise DomainError(
+            f"Application {application.reference} is {application.get_status_display().lower()}, "
+            "so its evidence can no longer be changed."
+        )
+
+
+def _lock(application: Application) -> Application:
+    """Serialise evidence changes per application (quota and revision numbers stay exact)."""
+    locked = Application.objects.select_for_update().get(pk=application.pk)
+    _guard_editable(locked)
+    return locked
+
+
+def _clean_pointer(pointer: str) -> str:
+    pointer = " ".join((pointer or "").split())
+    if len(pointer) > POINTER_MAX_LENGTH:
+        raise EvidenceRefused(
+            [
+                f"The note on where to look is {len(pointer)} characters long; keep it to "
+                f"{POINTER_MAX_LENGTH} or fewer."
+            ]
+        )
+    return pointer
+
+
+def evidence_used_bytes(application: Application) -> int:
+    """Bytes of every revision in the application: what counts against its quota."""
+    return (
+        EvidenceRevision.objects.filter(document__application=application).aggregate(
+            total=Sum("size")
+        )["total"]
+        or 0
+    )
+
+
+def _inspect_all(files: Sequence[UploadedFile], extra_problems: Sequence[str] = ()) -> list:
+    """Inspect every file; collect every problem rather than stopping at the first."""
+    problems = list(extra_problems)
+    inspected: list[InspectedFile] = []
+    for upload in files:
+        try:
+            inspected.append(inspect_upload(upload))
+        except FileRefused as refusal:
+            problems.append(str(refusal))
+    if problems:
+        raise EvidenceRefused(problems)
+    return inspected
+
+
+def _check_quota(application: Application, inspected: Sequence[InspectedFile]) -> None:
+    quota = settings.EVIDENCE_APPLICATION_QUOTA_BYTES
+    used = evidence_used_bytes(application)
+    adding = sum(item.size for item in inspected)
+    if used + adding > quota:
+        names = ", ".join(f"“{item.name}”" for item in inspected)
+        left = max(quota - used, 0)
+        raise EvidenceRefused(
+            [
+                f"{names} {'was' if len(inspected) == 1 else 'were'} not uploaded: "
+                f"{'it is' if len(inspected) == 1 else 'together they are'} "
+                f"{filesizeformat(adding)}, and this application has {filesizeformat(left)} "
+                f"of its {filesizeformat(quota)} evidence allowance left. Upload smaller files, "
+                "or contact QISMET if you need more space."
+            ]
+        )
+
+
+@contextmanager
+def _stored_files_removed_on_failure() -> Iterator[list]:
+    """Collects the FieldFiles stored inside the block; deletes them all if the block fails."""
+    stored: list = []
+    try:
+        yield stored
+    except BaseException:
+        for field_file in stored:
+            field_file.storage.delete(field_file.name)
+        raise
+
+
+def _store_revision(
+    *,
+    document: EvidenceDocument,
+    number: int,
+    item: InspectedFile,
+    user: User,
+    stored: list,
+) -> EvidenceRevision:
+    revision = EvidenceRevision(
+        document=document,
+        number=number,
+        original_name=item.name,
+        content_type=item.content_type,
+        size=item.size,
+        sha256=item.sha256,
+        uploaded_by=user,
+    )
+    # Storage name comes from models.evidence_upload_to (random); a temporary upload is moved.
+    revision.file.save(item.name, item.upload, save=False)
+    stored.append(revision.file)
+    revision.save()
+    return revision
+
+
+def _event_detail(item: InspectedFile, pointer: str = "") -> str:
+    detail = f"{item.name} ({filesizeformat(item.size)}, SHA-256 {item.sha256[:12]}…)"
+    return f"{detail}; {pointer}" if pointer else detail
+
+
+def evidence_upload(
+    *,
+    application: Application,
+    response: Response,
+    files: Sequence[UploadedFile],
+    pointer: str,
+    user: User,
+    refusals: Sequence[str] = (),
+) -> list[EvidenceLink]:
+    """Add new files to the application's library and link each to ``response``.
+
+    ``refusals`` carries problems found while the request streamed in (a file cut off at the
+    size limit never reaches ``files``), so that the whole batch is refused together.
+    """
+    if response.application_id != application.pk:
+        raise DomainError("That criterion belongs to another application.")
+    _guard_editable(application)
+    pointer = _clean_pointer(pointer)
+    if not files and not refusals:
+        raise EvidenceRefused(["Choose at least one file to upload."])
+    inspected = _inspect_all(files, refusals)
+    links: list[EvidenceLink] = []
+    with (
+        _stored_files_removed_on_failure() as stored,
+        transaction.atomic(durable=True),
+    ):
+        application = _lock(application)
+        _check_quota(application, inspected)
+        for item in inspected:
+            document = EvidenceDocument.objects.create(application=application)
+            revision = _store_revision(
+                document=document, number=1, item=item, user=user, stored=stored
+            )
+            document.current = revision
+            document.save(update_fields=["current", "updated_at"])
+            links.append(
+                EvidenceLink.objects.create(
+                    response=response, document=document, pointer=pointer, added_by=user
+                )
+            )
+            event_record(
+                application=application,
+                kind=ApplicationEvent.Kind.EVIDENCE_UPLOADED,
+                actor=user,
+                criterion=response.criterion,
+                document=document,
+                detail=_event_detail(item, pointer),
+            )
+    return links
+
+
+def evidence_replace(
+    *,
+    application: Application,
+    document: EvidenceDocument,
+    file: UploadedFile | None,
+    user: User,
+    refusals: Sequence[str] = (),
+) -> EvidenceRevision:
+    """Make a new file the current revision of ``document``. Older revisions are kept, listed
+    and downloadable; every criterion that uses the document now points at the new one."""
+    if document.application_id != application.pk:
+        raise DomainError("That file belongs to another application.")
+    _guard_editable(application)
+    if file is None and not refusals:
+        raise EvidenceRefused(["Choose the new file to upload."])
+    [item] = _inspect_all([file] if file is not None else [], refusals)
+    with (
+        _stored_files_removed_on_failure() as stored,
+        transaction.atomic(durable=True),
+    ):
+        application = _lock(application)
+        _check_quota(application, [item])
+        document = EvidenceDocument.objects.select_related("current").get(pk=document.pk)
+        previous = document.current
+        number = (document.revisions.aggregate(n=Max("number"))["n"] or 0) + 1
+        revision = _store_revision(
+            document=document, number=number, item=item, user=user, stored=stored
+        )
+        document.current = revision
+        document.save(update_fields=["current", "updated_at"])
+        before = f"{previous.original_name} (version {previous.number})" if previous else "–"
+        event_record(
+            application=application,
+            kind=ApplicationEvent.Kind.EVIDENCE_REPLACED,
+            actor=user,
+            document=document,
+            detail=f"{before} replaced by {_event_detail(item)} (version {number})",
+        )
+    return revision
+
+
+@transaction.atomic
+def evidence_link(
+    *,
+    application: Application,
+    response: Response,
+    document: EvidenceDocument,
+    pointer: str,
+    user: User,
+) -> EvidenceLink:
+    """Offer a file already in the application as evidence for another criterion."""
+    if response.application_id != application.pk or document.application_id != application.pk:
+        raise DomainError("That file or criterion belongs to another application.")
+    pointer = _clean_pointer(pointer)
+    application = _lock(application)
+    name = document.current.original_name if document.current_id else "That file"
+    try:
+        with transaction.atomic():
+            link = EvidenceLink.objects.create(
+                response=response, document=document, pointer=pointer, added_by=user
+            )
+    except IntegrityError:
+        raise DomainError(
+            f"“{name}” is already evidence for criterion {response.criterion.code}."
+        ) from None
+    event_record(
+        application=application,
+        kind=ApplicationEvent.Kind.EVIDENCE_LINKED,
+        actor=user,
+        criterion=response.criterion,
+        document=document,
+        detail=f"{name}; {pointer}" if pointer else name,
+    )
+    return link
+
+
+@transaction.atomic
+def evidence_unlink(*, application: Application, link: EvidenceLink, user: User) -> None:
+    """Stop offering a file for one criterion. The file stays in the application's library."""
+    if link.response.application_id != application.pk:
+        raise DomainError("That link belongs to another application.")
+    application = _lock(application)
+    document = link.document
+    name = document.current.original_name if document.current_id else str(document)
+    criterion = link.response.criterion
+    link.delete()
+    event_record(
+        application=application,
+        kind=ApplicationEvent.Kind.EVIDENCE_UNLINKED,
+        actor=user,
+        criterion=criterion,
+        document=document,
+        detail=name,
+    )
