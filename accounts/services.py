@@ -1,6 +1,6 @@
 """Account use cases. Every account is created by someone with the right to do so."""
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from qismet_portal.exceptions import DomainError
 
@@ -8,6 +8,7 @@ from .models import Role, User
 from .tasks import send_account_invitation
 
 
+@transaction.atomic
 def user_create_and_invite(
     *, email: str, full_name: str, role: Role, created_by: User | None, job_title: str = ""
 ) -> User:
@@ -19,9 +20,13 @@ def user_create_and_invite(
     email = User.objects.normalize_email(email).lower()
     if User.objects.filter(email__iexact=email).exists():
         raise DomainError(f"There is already an account for {email}.")
-    user = User.objects.create_user(
-        email=email, full_name=full_name, role=role, job_title=job_title
-    )
+    try:
+        with transaction.atomic():
+            user = User.objects.create_user(
+                email=email, full_name=full_name, role=role, job_title=job_title
+            )
+    except IntegrityError:  # created by someone else a moment ago
+        raise DomainError(f"There is already an account for {email}.") from None
     invited_by_id = created_by.pk if created_by else None
     transaction.on_commit(lambda: send_account_invitation.delay(user.pk, invited_by_id))
     return user

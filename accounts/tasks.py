@@ -28,6 +28,7 @@ def send_account_invitation(user_id: int, invited_by_id: int | None) -> bool:
         "invited_by": invited_by,
         "link": settings.PORTAL_BASE_URL.rstrip("/") + path,
         "login_link": settings.PORTAL_BASE_URL.rstrip("/") + reverse("account_login"),
+        "valid_days": max(1, settings.PASSWORD_RESET_TIMEOUT // 86400),
     }
     send_mail(
         subject="[QISMET] Your account on the QISMET accreditation portal",

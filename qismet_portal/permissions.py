@@ -8,6 +8,7 @@ their existence does not leak (404 rather than 403).
 from collections.abc import Callable
 from functools import wraps
 
+import rules
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 
@@ -19,7 +20,8 @@ def permission_required(perm: str, fn: Callable | None = None):
             if not request.user.is_authenticated:
                 return redirect_to_login(request.get_full_path())
             obj = fn(request, *args, **kwargs) if fn else None
-            if not request.user.has_perm(perm, obj):
+            # rules.has_perm, not user.has_perm: roles decide, with no superuser shortcut.
+            if not rules.has_perm(perm, request.user, obj):
                 raise PermissionDenied
             return view_func(request, *args, **kwargs)
 

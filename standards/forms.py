@@ -10,7 +10,13 @@ from django import forms
 from django.conf import settings
 from django.core.validators import RegexValidator
 
-from .models import CRITERION_CODE_PATTERN, VERSION_NUMBER_PATTERN, ScaleMeaning, StandardVersion
+from .models import (
+    CRITERION_CODE_PATTERN,
+    LONG_TEXT,
+    VERSION_NUMBER_PATTERN,
+    ScaleMeaning,
+    StandardVersion,
+)
 from .scoring import SCALE_CODE_RE, SCALE_MAX_LEVELS, scale_problems
 
 
@@ -233,11 +239,15 @@ class CriterionForm(forms.Form):
     title = forms.CharField(label="Title", max_length=200)
     requirement = forms.CharField(
         label="Requirement",
+        max_length=LONG_TEXT,
         help_text="What the provider must show, in one or two sentences.",
         widget=forms.Textarea(attrs={"rows": 4}),
     )
     guidance = forms.CharField(
-        label="Guidance for providers", required=False, widget=forms.Textarea(attrs={"rows": 5})
+        label="Guidance for providers",
+        required=False,
+        max_length=LONG_TEXT,
+        widget=forms.Textarea(attrs={"rows": 5}),
     )
     evidence_examples = forms.CharField(
         label="Examples of acceptable evidence",

@@ -29,9 +29,16 @@ from django_fsm import FSMField, FSMModelMixin, transition
 from qismet_portal.exceptions import ImmutableError
 from qismet_portal.models import TimeStampedModel
 
-STANDARD_CODE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]*$"
-VERSION_NUMBER_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]*$"
-CRITERION_CODE_PATTERN = r"^[1-4]\.[0-9]{1,3}$"
+STANDARD_CODE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]*\Z"
+VERSION_NUMBER_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]*\Z"
+CRITERION_CODE_PATTERN = r"^[1-4]\.[0-9]{1,3}\Z"
+
+# Limits shared by the editing forms, the services and the file importer, so that anything made
+# in the portal can be exported and imported again.
+MAX_CRITERIA_PER_THEME = 60
+MAX_EVIDENCE_EXAMPLES = 30
+MAX_EVIDENCE_EXAMPLE_LENGTH = 500
+LONG_TEXT = 20_000
 THEME_NUMBERS = (1, 2, 3, 4)
 
 

@@ -26,7 +26,7 @@ from typing import Any
 
 from .models import ScaleMeaning
 
-SCALE_CODE_RE = re.compile(r"^[a-z0-9][a-z0-9_]*$")
+SCALE_CODE_RE = re.compile(r"^[a-z0-9][a-z0-9_]*\Z")
 SCALE_MIN_LEVELS = 2
 SCALE_MAX_LEVELS = 10
 SCALE_CODE_MAX = 30

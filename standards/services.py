@@ -25,6 +25,9 @@ from qismet_portal.exceptions import DomainError, ImmutableError, TransitionNotA
 
 from .models import (
     CRITERION_CODE_PATTERN,
+    MAX_CRITERIA_PER_THEME,
+    MAX_EVIDENCE_EXAMPLE_LENGTH,
+    MAX_EVIDENCE_EXAMPLES,
     THEME_NUMBERS,
     VERSION_NUMBER_PATTERN,
     Criterion,
@@ -54,7 +57,13 @@ class PublishRefused(DomainError):
 
 def _locked(version: StandardVersion) -> StandardVersion:
     """The version re-read under a row lock, so decisions are taken on its current state."""
-    return StandardVersion.objects.select_for_update().select_related("standard").get(pk=version.pk)
+    # Lock the standard row as well: publishing retires its other published version, so two
+    # publications of one standard must queue behind each other.
+    return (
+        StandardVersion.objects.select_for_update(of=("self", "standard"))
+        .select_related("standard")
+        .get(pk=version.pk)
+    )
 
 
 def _locked_draft(version: StandardVersion) -> StandardVersion:
@@ -123,7 +132,16 @@ def _version_create(*, standard: Standard, number: str, **fields: Any) -> Standa
 
 
 def _clean_examples(examples: Sequence[str]) -> list[str]:
-    return [example.strip() for example in examples if example and example.strip()]
+    cleaned = [example.strip() for example in examples if example and example.strip()]
+    if len(cleaned) > MAX_EVIDENCE_EXAMPLES:
+        raise DomainError(f"Give at most {MAX_EVIDENCE_EXAMPLES} examples of evidence.")
+    too_long = [example for example in cleaned if len(example) > MAX_EVIDENCE_EXAMPLE_LENGTH]
+    if too_long:
+        raise DomainError(
+            f"Each example of evidence can be at most {MAX_EVIDENCE_EXAMPLE_LENGTH} characters; "
+            f"“{too_long[0][:40]}…” is longer."
+        )
+    return cleaned
 
 
 # --- versions -------------------------------------------------------------------------------
@@ -390,6 +408,8 @@ def criterion_create(
     """Add a criterion at the end of a draft theme. Codes are unique within the version."""
     _locked_draft(theme.version)
     code = _check_code(theme, code)
+    if theme.criteria.count() >= MAX_CRITERIA_PER_THEME:
+        raise DomainError(f"A theme can hold at most {MAX_CRITERIA_PER_THEME} criteria.")
     last = theme.criteria.aggregate(last=Max("order"))["last"] or 0
     try:
         with transaction.atomic():
@@ -458,10 +478,12 @@ def criteria_reorder(*, theme: Theme, criterion_ids: Sequence[int]) -> None:
 
 
 @transaction.atomic
+@transaction.atomic
 def criterion_move(*, criterion: Criterion, offset: int) -> None:
     """Move a draft criterion up (offset -1) or down (+1) within its theme."""
     criterion = Criterion.objects.select_related("theme__version").get(pk=criterion.pk)
     theme = criterion.theme
+    _locked_draft(theme.version)  # read the order under the lock, so moves cannot undo each other
     ids = list(theme.criteria.order_by("order", "code").values_list("pk", flat=True))
     index = ids.index(criterion.pk)
     target = index + offset

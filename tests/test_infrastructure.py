@@ -160,6 +160,7 @@ def production_env(**extra: str) -> dict[str, str]:
         DJANGO_SETTINGS_MODULE="qismet_portal.settings.production",
         DJANGO_SECRET_KEY="infrastructure-test-secret-" + "x7Qp2mZr" * 5,
         DJANGO_ALLOWED_HOSTS="portal.example.org",
+        REDIS_URL="redis://127.0.0.1:6379/15",
         PYTHONPATH=str(ROOT),
     )
     env.update(extra)

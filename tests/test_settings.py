@@ -24,6 +24,7 @@ def scrubbed_env(**values: str | None) -> dict[str, str]:
         PYTHONPATH=str(ROOT),
         DJANGO_SETTINGS_MODULE=PRODUCTION,
         DATABASE_URL="postgres://qismet@db.invalid:5432/qismet",
+        REDIS_URL="redis://redis.invalid:6379/0",
     )
     env.update(values)
     for name in [k for k, v in env.items() if v is None]:
@@ -51,6 +52,31 @@ def test_production_refuses_to_start_without_a_database_url():
     )
     assert result.returncode != 0
     assert "Set the DATABASE_URL environment variable" in result.stderr
+
+
+def test_production_refuses_to_start_without_redis():
+    result = django_setup(
+        DJANGO_SECRET_KEY=GOOD_SECRET, DJANGO_ALLOWED_HOSTS="portal.example.org", REDIS_URL=None
+    )
+    assert result.returncode != 0
+    assert "REDIS_URL must point at the Redis server" in result.stderr
+
+
+def test_production_counts_clients_behind_the_proxy():
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import django; django.setup(); from django.conf import settings; "
+            "print(settings.ALLAUTH_TRUSTED_PROXY_COUNT)",
+        ],
+        cwd=ROOT,
+        env=scrubbed_env(DJANGO_SECRET_KEY=GOOD_SECRET, DJANGO_ALLOWED_HOSTS="portal.example.org"),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.stdout.strip() == "1", result.stderr
 
 
 def test_production_refuses_to_start_without_a_secret_key():

@@ -13,6 +13,14 @@ if not ALLOWED_HOSTS:
     raise ImproperlyConfigured("DJANGO_ALLOWED_HOSTS must name the host(s) the portal answers on.")
 DEBUG = False
 
+# Redis is the shared cache (sign-in throttling counts across every web process) and the Celery
+# broker: without it, limits would be per process and emails would be sent inside web requests.
+if not env("REDIS_URL", default=""):
+    raise ImproperlyConfigured("REDIS_URL must point at the Redis server (cache and task queue).")
+# Behind the TLS proxy, the client's address is the last hop the proxy adds to X-Forwarded-For;
+# throttling per IP address must count people, not the proxy.
+ALLAUTH_TRUSTED_PROXY_COUNT = env.int("DJANGO_TRUSTED_PROXY_COUNT", default=1)
+
 # Production runs on PostgreSQL: no silent fall-back to the embedded SQLite file.
 DATABASES["default"] = {  # noqa: F405
     **env.db("DATABASE_URL"),

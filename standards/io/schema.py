@@ -22,16 +22,21 @@ from django.conf import settings
 
 from qismet_portal.exceptions import DomainError
 
-from ..models import CRITERION_CODE_PATTERN, STANDARD_CODE_PATTERN, VERSION_NUMBER_PATTERN
+from ..models import (
+    CRITERION_CODE_PATTERN,
+    LONG_TEXT,
+    MAX_CRITERIA_PER_THEME,
+    MAX_EVIDENCE_EXAMPLE_LENGTH,
+    MAX_EVIDENCE_EXAMPLES,
+    STANDARD_CODE_PATTERN,
+    VERSION_NUMBER_PATTERN,
+)
 from ..scoring import outcome_rule_problems, scale_problems
 
 FORMAT = "qismet-standard/1"
 
-MAX_CRITERIA_PER_THEME = 60
-MAX_EVIDENCE_EXAMPLES = 30
-LONG_TEXT = 20_000
 
-CODE_SHAPE_RE = re.compile(r"^(\d+)\.(\d+)$")
+CODE_SHAPE_RE = re.compile(r"^(\d+)\.(\d+)\Z")
 
 
 class StandardFileInvalid(DomainError):
@@ -132,7 +137,7 @@ CRITERION_FIELDS = {
     "title": Field("text", required=True, max_length=200),
     "requirement": Field("text", required=True),
     "guidance": Field("text", default=""),
-    "evidence_examples": Field("text_list", default=[], max_length=500),
+    "evidence_examples": Field("text_list", default=[], max_length=MAX_EVIDENCE_EXAMPLE_LENGTH),
     "mandatory": Field("bool", default=False),
     "not_applicable_allowed": Field("bool", default=False),
     "weight": Field("number"),
@@ -373,6 +378,11 @@ class _DuplicateKeyLoader(yaml.SafeLoader):
     """SafeLoader only used to compose (never construct) the node tree for duplicate keys."""
 
 
+TOO_DEEP = (
+    "The file is nested far more deeply than a standard file can be; check it is the right file"
+)
+
+
 def _yaml_problem(error: yaml.YAMLError) -> str:
     mark = getattr(error, "problem_mark", None)
     where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
@@ -393,6 +403,8 @@ def _syntax_problems(text: str) -> list[str]:
         root = yaml.compose(text, Loader=_DuplicateKeyLoader)
     except yaml.YAMLError as error:
         return [_yaml_problem(error)]
+    except RecursionError:
+        return [TOO_DEEP]
     problems = []
     stack = [root] if root is not None else []
     while stack:
@@ -443,6 +455,8 @@ def standard_file_parse(data: bytes) -> StandardDocument:
         raw = yaml.safe_load(text)
     except yaml.YAMLError as error:  # e.g. a !!python tag, which safe_load refuses to build
         raise StandardFileInvalid([_yaml_problem(error)]) from None
+    except RecursionError:
+        raise StandardFileInvalid([TOO_DEEP]) from None
     if not isinstance(raw, dict):
         raise StandardFileInvalid(
             [

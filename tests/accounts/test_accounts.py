@@ -295,3 +295,76 @@ def test_changing_password_returns_to_profile(login, provider_user):
         },
     )
     assert response["Location"] == reverse("profile")
+
+
+@pytest.mark.parametrize("role", ["administrator", "assessor", "provider_user"])
+@pytest.mark.parametrize("extra_versions", [0, 6])
+def test_home_and_profile_queries_do_not_grow(
+    login, user_of_role, role, extra_versions, django_assert_max_num_queries
+):
+    from standards.services import version_publish
+    from tests.standards.factories import StandardFactory, draft_version
+
+    for _ in range(extra_versions):
+        version_publish(version=draft_version(standard=StandardFactory()), user=None)
+    client = login(user_of_role(role))
+    with django_assert_max_num_queries(8):
+        assert client.get(reverse("home")).status_code == 200
+    with django_assert_max_num_queries(6):
+        assert client.get(reverse("profile")).status_code == 200
+
+
+def test_a_rolled_back_account_creation_sends_no_invitation(
+    administrator, django_capture_on_commit_callbacks
+):
+    from django.db import transaction
+
+    from accounts.services import user_create_and_invite
+
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        try:
+            with transaction.atomic():
+                user_create_and_invite(
+                    email="ghost@example.org",
+                    full_name="Ghost",
+                    role=Role.ASSESSOR,
+                    created_by=administrator,
+                )
+                raise RuntimeError("something later failed")
+        except RuntimeError:
+            pass
+    assert callbacks == []
+    assert mail.outbox == []
+    assert not User.objects.filter(email="ghost@example.org").exists()
+
+
+def test_invitation_task_skips_accounts_that_need_no_link(administrator):
+    from accounts.tasks import send_account_invitation
+
+    deactivated = AssessorFactory(is_active=False)
+    deactivated.set_unusable_password()
+    deactivated.save()
+    already_set_up = AssessorFactory()  # has a password
+    assert send_account_invitation(deactivated.pk, administrator.pk) is False
+    assert send_account_invitation(already_set_up.pk, administrator.pk) is False
+    assert mail.outbox == []
+
+
+def test_invitation_says_how_long_the_link_lasts(administrator, settings):
+    from accounts.tasks import send_account_invitation
+
+    settings.PASSWORD_RESET_TIMEOUT = 5 * 24 * 3600
+    invited = User.objects.create_user(email="new@example.org", full_name="New", role=Role.ASSESSOR)
+    assert send_account_invitation(invited.pk, administrator.pk) is True
+    assert "expires after 5 days" in mail.outbox[0].body
+
+
+def test_demo_refuses_a_database_other_than_the_embedded_one(monkeypatch, settings):
+    from django.core.management import CommandError, call_command
+    from django.db import connection
+
+    settings.DEBUG = True
+    monkeypatch.setattr(connection, "vendor", "postgresql")
+    with pytest.raises(CommandError, match="only runs on the embedded SQLite database"):
+        call_command("demo", "--no-serve")
+    assert not User.objects.filter(email__endswith="qismet.example.org").exists()

@@ -423,3 +423,65 @@ def test_the_demonstration_file_round_trips():
     services.version_draft_delete(version=version)
     again = standard_import(data=first.encode(), user=None)
     assert standard_export(version=again) == first
+
+
+def test_a_deeply_nested_file_is_refused_not_crashed():
+    with pytest.raises(StandardFileInvalid) as refused:
+        standard_import(data=b"[" * 5000 + b"]" * 5000, user=None)
+    assert "nested far more deeply" in refused.value.problems[0]
+    _assert_nothing_stored()
+
+
+@pytest.mark.parametrize(
+    ("change", "place"),
+    [
+        (lambda d: _criterion(d, 1).update(code="1.1\n"), "criterion"),
+        (lambda d: d["standard"].update(code="QISMET-TEST\n"), "standard"),
+        (lambda d: d["version"].update(number="2026.1\n"), "version"),
+    ],
+)
+def test_a_trailing_newline_does_not_pass_for_a_code(change, place):
+    data = _small()
+    change(data)
+    with pytest.raises(StandardFileInvalid) as refused:
+        standard_import(data=_dump(data), user=None)
+    assert any(place in problem.lower() for problem in refused.value.problems), (
+        refused.value.problems
+    )
+    _assert_nothing_stored()
+
+
+def test_content_edited_in_the_portal_round_trips(administrator):
+    version = services.version_copy_as_draft(
+        version=published_version(), number="2099.1", user=administrator
+    )
+    criterion = Criterion.objects.filter(theme__version=version).first()
+    services.criterion_update(
+        criterion=criterion,
+        code=criterion.code,
+        title="Edited “title” — with punctuation",
+        requirement="Line one.\nLine two: with a colon and 'quotes'.",
+        guidance="",
+        evidence_examples=["x" * 500, "Minutes: board, 2026"],
+        mandatory=True,
+    )
+    exported = standard_export(version=version)
+    imported = standard_import(data=exported.replace("2099.1", "2099.2").encode(), user=None)
+    assert standard_export(version=imported).replace("2099.2", "2099.1") == exported
+
+
+def test_the_portal_refuses_what_an_export_could_not_carry(administrator):
+    from qismet_portal.exceptions import DomainError
+
+    version = services.version_copy_as_draft(
+        version=published_version(), number="2099.3", user=administrator
+    )
+    criterion = Criterion.objects.filter(theme__version=version).first()
+    with pytest.raises(DomainError, match="at most 500 characters"):
+        services.criterion_update(
+            criterion=criterion,
+            code=criterion.code,
+            title=criterion.title,
+            requirement=criterion.requirement,
+            evidence_examples=["y" * 501],
+        )

@@ -9,6 +9,7 @@ import os
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
+from django.db import connection
 
 from accounts.demo import DEMO_PASSWORD, demo_people_create
 
@@ -21,11 +22,22 @@ class Command(BaseCommand):
         parser.add_argument(
             "--no-serve", action="store_true", help="Set up, print logins and stop."
         )
+        parser.add_argument(
+            "--allow-any-database",
+            action="store_true",
+            help="Run on a database other than the embedded SQLite file (a test server, say).",
+        )
 
-    def handle(self, *args, addrport: str, no_serve: bool, **options):
+    def handle(self, *args, addrport: str, no_serve: bool, allow_any_database: bool, **options):
         if not settings.DEBUG:
             raise CommandError(
                 "The demo sets known passwords, so it only runs with DJANGO_DEBUG on."
+            )
+        if connection.vendor != "sqlite" and not allow_any_database:
+            raise CommandError(
+                "The demo resets the passwords of its demo accounts, so it only runs on the embedded "
+                "SQLite database. Add --allow-any-database to run it against "
+                f"{connection.settings_dict.get('NAME')} all the same."
             )
         if os.environ.get("RUN_MAIN") != "true":  # the autoreloader's child process skips set-up
             self._set_up(addrport)
