@@ -1,7 +1,16 @@
-"""Provider organisations and the people who act for them."""
+"""Provider organisations, the people who act for them, and how people join.
+
+A provider user belongs to exactly one organisation (``Membership`` is one-to-one with the user).
+People join either by an invitation from their organisation's lead (``Invitation``) or, for a
+new organisation, through a public ``AccountRequest`` that an administrator approves.
+"""
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
+from django.db.models.functions import Lower
+from django.utils import timezone
+from django_fsm import FSMField, FSMModelMixin, transition
 
 from qismet_portal.models import TimeStampedModel
 
@@ -50,8 +59,24 @@ class MembershipRole(models.TextChoices):
     SIGNATORY = "signatory", "Signatory"
 
 
+class MembershipQuerySet(models.QuerySet):
+    def current(self):
+        """Members who still act for the organisation (removed members are kept for the record)."""
+        return self.filter(removed_at__isnull=True)
+
+    def removed(self):
+        return self.filter(removed_at__isnull=False)
+
+    def leads(self):
+        return self.current().filter(role=MembershipRole.LEAD)
+
+
 class Membership(TimeStampedModel):
-    """A provider user's place in an organisation. A provider user belongs to one organisation."""
+    """A provider user's place in an organisation. A provider user belongs to one organisation.
+
+    Removing a member keeps this row (who removed them and when) and deactivates the account, so
+    what they did in applications stays attributed to a real person.
+    """
 
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="membership"
@@ -60,12 +85,26 @@ class Membership(TimeStampedModel):
         Organisation, on_delete=models.CASCADE, related_name="memberships"
     )
     role = models.CharField(max_length=20, choices=MembershipRole.choices)
+    removed_at = models.DateTimeField(null=True, blank=True)
+    removed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    objects = MembershipQuerySet.as_manager()
 
     class Meta:
         ordering = ["organisation", "user__full_name"]
 
     def __str__(self) -> str:
         return f"{self.user} ({self.get_role_display()}, {self.organisation})"
+
+    @property
+    def is_current(self) -> bool:
+        return self.removed_at is None
+
+    @property
+    def is_lead(self) -> bool:
+        return self.is_current and self.role == MembershipRole.LEAD
 
 
 class DeliveryMode(models.TextChoices):
@@ -100,3 +139,176 @@ class Programme(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.name
+
+
+class InvitationStatus(models.TextChoices):
+    """Derived from the row's dates (see ``Invitation.status``), never stored."""
+
+    PENDING = "pending", "Waiting to be accepted"
+    ACCEPTED = "accepted", "Accepted"
+    REVOKED = "revoked", "Withdrawn"
+    EXPIRED = "expired", "Expired"
+
+
+class InvitationQuerySet(models.QuerySet):
+    def open(self):
+        """Not yet accepted or withdrawn (may have expired: the lead can send it again)."""
+        return self.filter(accepted_at__isnull=True, revoked_at__isnull=True)
+
+    def pending(self):
+        return self.open().filter(expires_at__gt=timezone.now())
+
+
+class Invitation(TimeStampedModel):
+    """A lead's invitation for a colleague to join their organisation with a chosen role.
+
+    Only a SHA-256 hash of the link's random token is stored: someone who reads the database
+    cannot use a link. Sending again replaces the token, so older links stop working.
+    """
+
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="invitations"
+    )
+    email = models.EmailField("email address")
+    role = models.CharField(max_length=20, choices=MembershipRole.choices)
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    sent_at = models.DateTimeField()
+    send_count = models.PositiveSmallIntegerField(default=1)
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_by = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="accepted_invitation",
+    )
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    objects = InvitationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-sent_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                Lower("email"),
+                "organisation",
+                condition=Q(accepted_at__isnull=True, revoked_at__isnull=True),
+                name="providers_one_open_invitation_per_email",
+            ),
+            models.CheckConstraint(
+                condition=Q(accepted_at__isnull=True) | Q(revoked_at__isnull=True),
+                name="providers_invitation_not_accepted_and_revoked",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.email} ({self.get_role_display()}, {self.organisation})"
+
+    @property
+    def status(self) -> InvitationStatus:
+        if self.accepted_at:
+            return InvitationStatus.ACCEPTED
+        if self.revoked_at:
+            return InvitationStatus.REVOKED
+        if self.expires_at <= timezone.now():
+            return InvitationStatus.EXPIRED
+        return InvitationStatus.PENDING
+
+    @property
+    def is_open(self) -> bool:
+        return self.accepted_at is None and self.revoked_at is None
+
+    @property
+    def is_pending(self) -> bool:
+        return self.status == InvitationStatus.PENDING
+
+
+class AccountRequestStatus(models.TextChoices):
+    PENDING = "pending", "Waiting for review"
+    APPROVED = "approved", "Approved"
+    REJECTED = "rejected", "Rejected"
+
+
+class AccountRequest(FSMModelMixin, TimeStampedModel):
+    """A new organisation asking, through the public form, for an account on the portal.
+
+    An administrator approves it (which registers the organisation and invites the contact as its
+    lead) or rejects it with a reason that is emailed to the contact. The request has one decision
+    only, so the decision's who, when and why live on the row itself rather than in a history table.
+    """
+
+    organisation_name = models.CharField("organisation name", max_length=200)
+    address = models.TextField(blank=True)
+    postcode = models.CharField(max_length=10, blank=True)
+    region = models.CharField(max_length=30, choices=Region.choices)
+    charity_number = models.CharField("registered charity number", max_length=20, blank=True)
+    company_number = models.CharField("Companies House number", max_length=20, blank=True)
+    nhs_ods_code = models.CharField("NHS ODS code", max_length=10, blank=True)
+    contact_name = models.CharField("your full name", max_length=150)
+    contact_email = models.EmailField("your email address")
+    contact_phone = models.CharField("your phone number", max_length=40, blank=True)
+    contact_job_title = models.CharField("your job title", max_length=150, blank=True)
+    programmes_description = models.TextField("your programmes", max_length=3000)
+
+    status = FSMField(
+        default=AccountRequestStatus.PENDING, choices=AccountRequestStatus.choices, protected=True
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    rejection_reason = models.TextField(blank=True)
+    organisation = models.OneToOneField(
+        Organisation,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="account_request",
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            # Duplicates are refused by the form with a clear message; these make sure of it.
+            models.UniqueConstraint(
+                Lower("organisation_name"),
+                condition=Q(status=AccountRequestStatus.PENDING),
+                name="providers_one_pending_request_per_organisation",
+            ),
+            models.UniqueConstraint(
+                Lower("contact_email"),
+                condition=Q(status=AccountRequestStatus.PENDING),
+                name="providers_one_pending_request_per_email",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status=AccountRequestStatus.REJECTED) | ~Q(rejection_reason=""),
+                name="providers_rejected_request_has_reason",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organisation_name} ({self.get_status_display()})"
+
+    @property
+    def is_pending(self) -> bool:
+        return self.status == AccountRequestStatus.PENDING
+
+    # The table of allowed status changes. Side effects live in providers.services.
+    @transition(
+        field=status, source=AccountRequestStatus.PENDING, target=AccountRequestStatus.APPROVED
+    )
+    def approve(self) -> None:
+        """QISMET accepts the organisation as a provider."""
+
+    @transition(
+        field=status, source=AccountRequestStatus.PENDING, target=AccountRequestStatus.REJECTED
+    )
+    def reject(self) -> None:
+        """QISMET declines the request, giving a reason."""

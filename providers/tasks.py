@@ -1,0 +1,70 @@
+"""Emails about joining a provider organisation, sent by Celery after the change is committed.
+
+Each task re-reads the row and sends nothing when it no longer applies (the invitation was
+withdrawn, sent again with a newer link, or accepted meanwhile).
+"""
+
+from celery import shared_task
+from django.conf import settings
+from django.core.mail import send_mail
+from django.template.loader import render_to_string
+from django.urls import reverse
+
+
+def _absolute(path: str) -> str:
+    return settings.PORTAL_BASE_URL.rstrip("/") + path
+
+
+@shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
+def send_invitation(invitation_id: int, token: str) -> bool:
+    """Email the invitation link. The token travels with the task because only its hash is stored."""
+    from .models import Invitation
+    from .selectors import token_hash
+
+    invitation = (
+        Invitation.objects.select_related("organisation", "invited_by")
+        .filter(pk=invitation_id)
+        .first()
+    )
+    if invitation is None or not invitation.is_pending:
+        return False
+    if invitation.token_hash != token_hash(token):
+        return False  # sent again since: only the newest link works, so only it is emailed
+    context = {
+        "invitation": invitation,
+        "organisation": invitation.organisation,
+        "invited_by": invitation.invited_by,
+        "link": _absolute(reverse("providers:invitation_accept", kwargs={"token": token})),
+    }
+    send_mail(
+        subject=f"[QISMET] Join {invitation.organisation.name} on the QISMET accreditation portal",
+        message=render_to_string("accounts/email/provider_invitation.txt", context),
+        from_email=None,
+        recipient_list=[invitation.email],
+    )
+    return True
+
+
+@shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
+def send_account_request_rejection(account_request_id: int) -> bool:
+    """Tell the person who asked for an account that QISMET declined it, and why."""
+    from .models import AccountRequest, AccountRequestStatus
+
+    account_request = AccountRequest.objects.filter(
+        pk=account_request_id, status=AccountRequestStatus.REJECTED
+    ).first()
+    if account_request is None:
+        return False
+    send_mail(
+        subject="[QISMET] Your request for an account on the QISMET accreditation portal",
+        message=render_to_string(
+            "accounts/email/account_request_rejected.txt",
+            {
+                "account_request": account_request,
+                "portal_link": _absolute(reverse("providers:account_request")),
+            },
+        ),
+        from_email=None,
+        recipient_list=[account_request.contact_email],
+    )
+    return True
