@@ -4,7 +4,7 @@ from dataclasses import dataclass
 
 from django.db import transaction
 
-from providers.models import Membership, MembershipRole, Organisation, Region
+from providers.models import DeliveryMode, Membership, MembershipRole, Organisation, Region
 
 from .models import Role, User
 
@@ -102,4 +102,84 @@ def demo_people_create() -> list[DemoLogin]:
                     "role": login.membership_role,
                 },
             )
+    demo_application_create(organisations[DEMO_APPLICANT])
     return DEMO_LOGINS
+
+
+DEMO_APPLICANT = "Brightside Self-Management CIC"
+
+DEMO_PROGRAMMES = [
+    {
+        "name": "Living Well with Persistent Pain",
+        "conditions": "Chronic pain; fibromyalgia; arthritis",
+        "delivery_mode": DeliveryMode.GROUP,
+        "description": "Six weekly two-hour sessions for up to 14 people, co-led by a "
+        "physiotherapist and a trained peer leader who lives with persistent pain.",
+    },
+    {
+        "name": "Breathe Easy Peer Navigators",
+        "conditions": "COPD; asthma",
+        "delivery_mode": DeliveryMode.ONE_TO_ONE,
+        "description": "Trained volunteers with lung conditions support people for 12 weeks "
+        "after a hospital stay, by phone and in person.",
+    },
+]
+
+#: Answers for the demo draft, by criterion code: (rating, narrative or N/A justification).
+DEMO_ANSWERS = {
+    "1.1": (
+        "met",
+        "Brightside is a community interest company with a board of seven directors, two of whom "
+        "live with a long-term condition. The board meets every two months and receives a "
+        "programme report each time (attendance, feedback, incidents and complaints). Terms of "
+        "reference and the last three sets of minutes are in the evidence library.",
+    ),
+    "1.2": (
+        "met",
+        "Our Programmes Manager, Hannah Okafor, is the named lead for Living Well with "
+        "Persistent Pain. Her job description sets out her responsibility for quality, "
+        "facilitator support and reporting to the board.",
+    ),
+    "1.3": (
+        "partially_met",
+        "We have a safeguarding adults and children policy, reviewed in January, and a named "
+        "safeguarding lead. All staff have completed level 2 training; peer leaders complete "
+        "level 1 before they deliver. We still need to add a safeguarding refresher to the peer "
+        "leader training plan, which we expect to finish next quarter.",
+    ),
+    "1.11": (
+        "na",
+        "The programme is free to participants: it is fully funded by the integrated care board "
+        "contract, so there are no charges or payments to describe.",
+    ),
+}
+
+
+def demo_application_create(organisation: Organisation) -> None:
+    """Demo programmes for Brightside and a draft application with a few answered criteria,
+    made through the services. Left alone once it exists, so work done in the demo is kept."""
+    from accreditation.services.applications import application_start, response_save
+    from providers.services.programmes import programme_create
+    from standards.selectors import published_versions
+
+    programmes = []
+    for fields in DEMO_PROGRAMMES:
+        existing = organisation.programmes.filter(name=fields["name"]).first()
+        programmes.append(existing or programme_create(organisation=organisation, **fields))
+    programme = programmes[0]
+    version = published_versions().filter(standard__is_demonstration=True).first()
+    if version is None or programme.applications.exists():
+        return
+    lead = User.objects.get(email="lead@brightside.example.org")
+    application = application_start(programme=programme, version=version, user=lead)
+    for response in application.responses.select_related("criterion").filter(
+        criterion__code__in=DEMO_ANSWERS
+    ):
+        rating, text = DEMO_ANSWERS[response.criterion.code]
+        response_save(
+            response=response,
+            user=lead,
+            rating=rating,
+            narrative="" if rating == "na" else text,
+            na_justification=text if rating == "na" else "",
+        )
