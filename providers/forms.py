@@ -6,7 +6,7 @@ from django.contrib.auth import password_validation
 from accounts.forms import password_rules_help_text
 from accounts.models import Role, User
 
-from .models import AccountRequest, MembershipRole, Organisation, Programme
+from .models import AccountRequest, DeliveryMode, MembershipRole, Organisation, Programme
 from .selectors import account_request_conflicts
 
 #: What each role may do, in the words shown wherever a role is chosen.
@@ -33,14 +33,14 @@ ORGANISATION_FIELDS = [
 ]
 
 
-def _identifiers_fieldset(prefix: str = "") -> Fieldset:
+def _identifiers_fieldset() -> Fieldset:
     return Fieldset(
         "Identifiers",
         HTML('<p class="form-text mt-0">Give any that apply.</p>'),
         Div(
-            Div(f"{prefix}charity_number", css_class="col-md-4"),
-            Div(f"{prefix}company_number", css_class="col-md-4"),
-            Div(f"{prefix}nhs_ods_code", css_class="col-md-4"),
+            Div("charity_number", css_class="col-md-4"),
+            Div("company_number", css_class="col-md-4"),
+            Div("nhs_ods_code", css_class="col-md-4"),
             css_class="row",
         ),
     )
@@ -143,6 +143,7 @@ class ProgrammeForm(forms.ModelForm):
     def __init__(self, *args, organisation: Organisation, **kwargs):
         super().__init__(*args, **kwargs)
         self.organisation = organisation
+        self.fields["delivery_mode"].choices = DeliveryMode.choices  # no empty "---" radio
         self.helper = FormHelper()
         self.helper.attrs = {"data-warn-unsaved": ""}
         self.helper.add_input(
@@ -160,16 +161,17 @@ class ProgrammeForm(forms.ModelForm):
 
 
 class InvitationForm(forms.Form):
-    email = forms.EmailField(
-        label="Their email address",
-        help_text="We email them a link to join. It works once and expires after a few days.",
-    )
+    email = forms.EmailField(label="Their email address")
     role = forms.ChoiceField(
         label="Their role", choices=ROLE_CHOICES, widget=forms.RadioSelect, initial="contributor"
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, expiry_days: int, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["email"].help_text = (
+            f"We email them a link to join. It works once and expires after {expiry_days} "
+            f"day{'s' if expiry_days != 1 else ''}."
+        )
         self.helper = FormHelper()
         self.helper.attrs = {"data-warn-unsaved": ""}
         self.helper.add_input(Submit("invite", "Send invitation"))

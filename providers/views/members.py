@@ -23,6 +23,7 @@ from ..selectors import (
     organisation_members,
     organisation_removed_members,
 )
+from ..services.invitations import expiry_days as invitation_expiry_days
 from ._common import own_organisation
 
 
@@ -30,11 +31,14 @@ from ._common import own_organisation
 def member_list(request: HttpRequest) -> HttpResponse:
     organisation = organisation_for_user(request.user)
     can_manage = request.user.has_perm("providers.manage_members", organisation)
+    members = list(organisation_members(organisation))
     context = {
         "organisation": organisation,
-        "members": organisation_members(organisation),
+        "members": members,
         "can_manage": can_manage,
         "roles": MembershipRole.choices,
+        # the only lead can be neither demoted nor removed, so those controls are not offered
+        "only_lead": sum(m.role == MembershipRole.LEAD for m in members) == 1,
     }
     if can_manage:
         context["invitations"] = organisation_invitations(organisation)
@@ -45,7 +49,7 @@ def member_list(request: HttpRequest) -> HttpResponse:
 @permission_required("providers.manage_members", fn=own_organisation)
 def member_invite(request: HttpRequest) -> HttpResponse:
     organisation = organisation_for_user(request.user)
-    form = InvitationForm(request.POST or None)
+    form = InvitationForm(request.POST or None, expiry_days=invitation_expiry_days())
     if request.method == "POST" and form.is_valid():
         try:
             invitation = services.invitation_create(

@@ -104,6 +104,23 @@ def test_users_page_shows_members_roles_and_lead_actions(login, org_a):
     assert b"Change role" in page.content
 
 
+def test_the_only_lead_is_not_offered_controls_that_would_be_refused(login, org_a):
+    url = reverse("providers:member_list")
+    client = login(org_a.lead)
+    own_remove = reverse("providers:member_remove", kwargs={"pk": org_a.lead_membership.pk})
+    own_role = reverse("providers:member_change_role", kwargs={"pk": org_a.lead_membership.pk})
+    page = client.get(url).content
+    assert own_remove.encode() not in page
+    assert own_role.encode() not in page
+    assert b"The only lead" in page
+    services.membership_change_role(
+        membership=org_a.signatory_membership, role="lead", changed_by=org_a.lead
+    )
+    page = client.get(url).content
+    assert own_remove.encode() in page
+    assert b"Leave the organisation" in page
+
+
 @pytest.mark.parametrize("who", ["contributor", "signatory"])
 def test_users_page_is_read_only_for_other_roles(login, org_a, who):
     page = login(getattr(org_a, who)).get(reverse("providers:member_list"))
