@@ -36,8 +36,10 @@ def send_invitation(invitation_id: int, token: str) -> bool:
         "invited_by": invitation.invited_by,
         "link": _absolute(reverse("providers:invitation_accept", kwargs={"token": token})),
     }
+    # one line whatever was typed: a line break in a subject would make send_mail refuse it
+    name = " ".join(invitation.organisation.name.split())
     send_mail(
-        subject=f"[QISMET] Join {invitation.organisation.name} on the QISMET accreditation portal",
+        subject=f"[QISMET] Join {name} on the QISMET accreditation portal",
         message=render_to_string("accounts/email/provider_invitation.txt", context),
         from_email=None,
         recipient_list=[invitation.email],

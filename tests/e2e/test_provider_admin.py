@@ -118,7 +118,9 @@ def test_lead_invites_a_contributor_who_joins_and_lead_adds_a_programme(
     screenshot("provider-programme-detail")
 
     page.goto(live_server.url + "/providers/your-organisation/")
-    assert page.get_by_role("cell", name="Casey Contributor", exact=True).is_visible()
+    people = page.get_by_role("list", name=re.compile("^People in"))
+    assert people.get_by_text("Casey Contributor").is_visible()
+    assert people.get_by_text("Contributor", exact=True).is_visible()
     screenshot("provider-organisation-after")
     assert console_errors == []
 

@@ -289,3 +289,15 @@ def test_decisions_need_post(login, administrator):
         assert client.get(reverse(name, kwargs={"pk": account_request.pk})).status_code == 405
     account_request.refresh_from_db()
     assert account_request.status == "pending"
+
+
+def test_rejection_email_task_sends_only_for_rejected_requests(administrator):
+    from providers.tasks import send_account_request_rejection
+
+    pending = AccountRequestFactory()
+    assert send_account_request_rejection(pending.pk) is False
+    assert send_account_request_rejection(987654) is False
+    services.account_request_approve(account_request=pending, decided_by=administrator)
+    mail.outbox.clear()
+    assert send_account_request_rejection(pending.pk) is False
+    assert mail.outbox == []

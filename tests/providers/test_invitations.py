@@ -352,3 +352,16 @@ def test_resend_and_withdraw_need_post(login, org_a):
     client = login(org_a.lead)
     for name in ("providers:invitation_resend", "providers:invitation_revoke"):
         assert client.get(reverse(name, kwargs={"pk": org_a.invitation.pk})).status_code == 405
+
+
+def test_invitation_email_subject_stays_on_one_line(org_a):
+    from providers.models import Organisation
+
+    Organisation.objects.filter(pk=org_a.organisation.pk).update(
+        name="Alpha\r\nBcc: x@evil.example"
+    )
+    assert send_invitation(org_a.invitation.pk, org_a.token) is True
+    assert mail.outbox[0].subject == (
+        "[QISMET] Join Alpha Bcc: x@evil.example on the QISMET accreditation portal"
+    )
+    assert mail.outbox[0].to == [org_a.invitation.email]
