@@ -56,7 +56,7 @@ class ApplicationStartForm(forms.Form):
         self,
         *args: Any,
         programmes: QuerySet[Programme],
-        versions: QuerySet[StandardVersion],
+        versions: list[StandardVersion],
         busy: set[int],
         **kwargs: Any,
     ):
@@ -71,16 +71,17 @@ class ApplicationStartForm(forms.Form):
             error_messages={"required": "Choose the programme this application is for."},
         )
         self.fields["version"] = VersionChoiceField(
-            queryset=versions,
+            queryset=StandardVersion.objects.filter(pk__in=[v.pk for v in versions]).select_related(
+                "standard"
+            ),
             label="Standard",
             empty_label=None,
             widget=forms.RadioSelect,
             help_text="The application is assessed against this version for its whole life.",
             error_messages={"required": "Choose the standard to apply against."},
         )
-        self.single_version = len(versions) == 1
-        if self.single_version:
-            self.fields["version"].initial = versions[0]
+        if len(versions) == 1:
+            self.fields["version"].initial = versions[0].pk
             self.fields["version"].widget = forms.HiddenInput()
         self.helper = _helper(submit="Start the application")
 

@@ -94,10 +94,12 @@ def application_start(request: HttpRequest) -> HttpResponse:
     if not request.user.has_perm(START):
         raise PermissionDenied
     programmes, busy = start_choices(request.user)
-    versions = published_versions()
+    versions = list(published_versions())
+    free = [programme.pk for programme in programmes if programme.pk not in busy]
+    chosen = request.GET.get("programme") or (free[0] if len(free) == 1 else None)
     form = ApplicationStartForm(
         request.POST or None,
-        initial={"programme": request.GET.get("programme")},
+        initial={"programme": chosen},
         programmes=programmes,
         versions=versions,
         busy=busy,
@@ -121,7 +123,12 @@ def application_start(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "accreditation/application_start.html",
-        {"form": form, "has_programmes": bool(programmes), "has_versions": bool(versions)},
+        {
+            "form": form,
+            "has_programmes": bool(programmes),
+            "has_versions": bool(versions),
+            "single_version": versions[0] if len(versions) == 1 else None,
+        },
     )
 
 
