@@ -385,6 +385,11 @@ def main() -> None:
             f"({size / MIB / upload_seconds:,.0f} MiB/s)  runs: {ups}"
         )
         print(
+            f"gunicorn reading alone  {null_seconds:6.2f} s  "
+            f"({size / MIB / null_seconds:,.0f} MiB/s)  runs: "
+            + ", ".join(f"{t:.2f}" for t in null_times)
+        )
+        print(
             f"time vs dd              {ratio:6.2f} ×   (goal ≤ 3 ×)  {'OK' if ratio <= 3 else 'OVER'}"
         )
         print(f"time vs gunicorn alone  {upload_seconds / null_seconds:6.2f} ×")
