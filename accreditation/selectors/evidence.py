@@ -66,7 +66,8 @@ def evidence_panel(*, application: Application, response: Response) -> dict:
 
 
 def evidence_library(*, application: Application) -> dict:
-    """Every file of the application with its revisions (newest first), the criteria that use
+    """Every file of the application (a document always has a current revision once its
+    upload committed) with its revisions (newest first), the criteria that use
     it and who uploaded what, plus the space used against the quota. Three queries."""
     documents = list(
         EvidenceDocument.objects.filter(application=application)
@@ -94,7 +95,7 @@ def evidence_library(*, application: Application) -> dict:
 def evidence_document(*, application: Application, document_pk: int) -> EvidenceDocument:
     """One file of the application with its revisions and links, or 404."""
     return get_object_or_404(
-        EvidenceDocument.objects.filter(application=application)
+        EvidenceDocument.objects.filter(application=application, current__isnull=False)
         .select_related("current__uploaded_by")
         .prefetch_related(
             Prefetch(
