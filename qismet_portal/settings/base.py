@@ -249,6 +249,11 @@ LOGGING = {
 }
 
 PORTAL_NAME = "QISMET accreditation portal"
+
+# Provider organisations: how long an emailed invitation works, and how many public account
+# requests one address may send in an hour.
+PROVIDER_INVITATION_EXPIRY_DAYS = env.int("PROVIDER_INVITATION_EXPIRY_DAYS", default=7)
+PROVIDER_ACCOUNT_REQUESTS_PER_HOUR = env.int("PROVIDER_ACCOUNT_REQUESTS_PER_HOUR", default=5)
 PORTAL_BASE_URL = env("PORTAL_BASE_URL", default="http://127.0.0.1:8000")
 ACCOUNT_FORMS = {
     "login": "accounts.forms.LoginForm",

@@ -5,25 +5,52 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('standards', '0003_immutability_triggers'),
+        ("standards", "0003_immutability_triggers"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='criterion',
-            name='code',
-            field=models.CharField(help_text='Theme number, a dot and a number, e.g. 2.3.', max_length=10, validators=[django.core.validators.RegexValidator('^[1-4]\\.[0-9]{1,3}\\Z', 'Use the theme number, a dot and a number, e.g. 2.3.')]),
+            model_name="criterion",
+            name="code",
+            field=models.CharField(
+                help_text="Theme number, a dot and a number, e.g. 2.3.",
+                max_length=10,
+                validators=[
+                    django.core.validators.RegexValidator(
+                        "^[1-4]\\.[0-9]{1,3}\\Z",
+                        "Use the theme number, a dot and a number, e.g. 2.3.",
+                    )
+                ],
+            ),
         ),
         migrations.AlterField(
-            model_name='standard',
-            name='code',
-            field=models.CharField(help_text='Short identifier, e.g. QIS-2020.', max_length=40, unique=True, validators=[django.core.validators.RegexValidator('^[A-Za-z0-9][A-Za-z0-9._-]*\\Z', 'Use letters, digits, dots, dashes and underscores only, e.g. QIS-2020.')]),
+            model_name="standard",
+            name="code",
+            field=models.CharField(
+                help_text="Short identifier, e.g. QIS-2020.",
+                max_length=40,
+                unique=True,
+                validators=[
+                    django.core.validators.RegexValidator(
+                        "^[A-Za-z0-9][A-Za-z0-9._-]*\\Z",
+                        "Use letters, digits, dots, dashes and underscores only, e.g. QIS-2020.",
+                    )
+                ],
+            ),
         ),
         migrations.AlterField(
-            model_name='standardversion',
-            name='number',
-            field=models.CharField(help_text='e.g. 2026.1', max_length=20, validators=[django.core.validators.RegexValidator('^[A-Za-z0-9][A-Za-z0-9._-]*\\Z', 'Use letters, digits, dots, dashes and underscores only, e.g. 2026.1.')]),
+            model_name="standardversion",
+            name="number",
+            field=models.CharField(
+                help_text="e.g. 2026.1",
+                max_length=20,
+                validators=[
+                    django.core.validators.RegexValidator(
+                        "^[A-Za-z0-9][A-Za-z0-9._-]*\\Z",
+                        "Use letters, digits, dots, dashes and underscores only, e.g. 2026.1.",
+                    )
+                ],
+            ),
         ),
     ]

@@ -169,6 +169,7 @@ def test_navigation_offers_admin_pages_only_to_administrators(login, administrat
 def test_anonymous_home_invites_sign_in(client):
     response = client.get(reverse("home"))
     assert reverse("account_login").encode() in response.content
+    assert reverse("providers:account_request").encode() in response.content
     assert b"Administration" not in response.content
 
 

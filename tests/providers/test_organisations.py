@@ -73,3 +73,18 @@ def test_unknown_organisation_is_404(login, administrator):
         reverse("providers:organisation_detail", kwargs={"pk": 999999})
     )
     assert response.status_code == 404
+
+
+@pytest.mark.parametrize("members", [2, 30])
+def test_organisation_detail_queries_do_not_grow(
+    login, administrator, members, django_assert_max_num_queries
+):
+    organisation = OrganisationFactory()
+    for _ in range(members):
+        MembershipFactory(organisation=organisation)
+    client = login(administrator)
+    with django_assert_max_num_queries(6):
+        response = client.get(
+            reverse("providers:organisation_detail", kwargs={"pk": organisation.pk})
+        )
+    assert response.content.count(b"list-group-item") >= members
