@@ -169,9 +169,11 @@ MAX_STANDARD_FILE_BYTES = env.int("QISMET_MAX_STANDARD_FILE_BYTES", default=2 * 
 # Limits are explicit (accreditation/uploads.py reads them). Files stream to a temporary file in
 # EVIDENCE_UPLOAD_TEMP_DIR (default: a ".incoming" folder inside the private storage, so the
 # finished file is moved into place by a rename, never copied) and are hashed while written.
-EVIDENCE_MAX_FILE_BYTES = 50 * 1024 * 1024
-EVIDENCE_APPLICATION_QUOTA_BYTES = 1024 * 1024 * 1024
-EVIDENCE_MAX_FILES_PER_UPLOAD = 20
+EVIDENCE_MAX_FILE_BYTES = env.int("EVIDENCE_MAX_FILE_MB", default=50) * 1024 * 1024
+EVIDENCE_APPLICATION_QUOTA_BYTES = (
+    env.int("EVIDENCE_APPLICATION_QUOTA_MB", default=1024) * 1024 * 1024
+)
+EVIDENCE_MAX_FILES_PER_UPLOAD = env.int("EVIDENCE_MAX_FILES_PER_UPLOAD", default=20)
 EVIDENCE_UPLOAD_CHUNK_BYTES = 1024 * 1024
 EVIDENCE_UPLOAD_TEMP_DIR: str | None = None
 # Office and OpenDocument files are zip archives: limits read from the central directory only.
