@@ -8,6 +8,7 @@ Python from rows already loaded.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 
 from django.db.models import Count, Q, QuerySet
@@ -120,7 +121,15 @@ def _responses_with_evidence_counts(application: Application) -> QuerySet[Respon
     return (
         Response.objects.filter(application=application)
         .select_related("criterion__theme")
-        .annotate(evidence_count=Count("evidence_links", distinct=True))
+        # the overview shows criteria by code and title: their long texts stay in the database
+        .defer(
+            "updated_by",
+            "criterion__requirement",
+            "criterion__guidance",
+            "criterion__evidence_examples",
+            "criterion__theme__summary",
+        )
+        .annotate(evidence_count=Count("evidence_links"))
         .order_by("criterion__theme__number", "criterion__order", "criterion__code")
     )
 
@@ -160,6 +169,21 @@ class Workspace:
     @property
     def ready(self) -> bool:
         return not self.gaps
+
+    @property
+    def digest(self) -> str:
+        """A fingerprint of everything the per-theme tables show, taken from the rows already
+        loaded, so a cached rendering of them is reused only while it is still exact (criterion
+        codes, titles and flags never change: the version is published)."""
+        application = self.application
+        rows = "|".join(
+            f"{r.criterion_id}:{r.rating}:{r.answered:d}:{bool(r.narrative or r.rating):d}:"
+            f"{r.evidence_count}"
+            for theme in self.themes
+            for r in theme.responses
+        )
+        key = f"{application.pk}:{application.created_at.isoformat()}:{rows}"
+        return hashlib.sha256(key.encode()).hexdigest()
 
 
 def application_workspace(application: Application) -> Workspace:
@@ -225,10 +249,8 @@ def response_page(application: Application, criterion_pk: int) -> ResponsePage:
     index = next((i for i, s in enumerate(siblings) if s.criterion_id == criterion_pk), None)
     if index is None:
         raise Http404("No such criterion in this application.")
-    response = (
-        Response.objects.select_related("criterion__theme", "updated_by")
-        .annotate(evidence_count=Count("evidence_links"))
-        .get(application=application, criterion_id=criterion_pk)
+    response = Response.objects.select_related("criterion__theme", "updated_by").get(
+        application=application, criterion_id=criterion_pk
     )
     response.application = application  # already loaded, with its programme and version
     return ResponsePage(
@@ -294,7 +316,15 @@ def application_status_counts() -> dict[str, int]:
 
 
 def application_events(application: Application) -> QuerySet[ApplicationEvent]:
-    """The application's timeline, oldest first, with who did it and what it concerned."""
-    return application.events.select_related("actor", "criterion", "document__current").order_by(
-        "at", "pk"
+    """The application's timeline, newest first, with who did it and what it concerned (only
+    the columns the page shows: an application with hundreds of files has hundreds of lines)."""
+    return (
+        application.events.select_related("actor", "criterion", "document__current")
+        .only(
+            *("kind", "at", "from_status", "to_status", "reason", "detail"),
+            *("application_id", "criterion_id", "document_id", "actor_id"),
+            *("actor__full_name", "criterion__code", "criterion__title"),
+            *("document__current_id", "document__current__original_name"),
+        )
+        .order_by("-at", "-pk")
     )

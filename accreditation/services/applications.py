@@ -1,5 +1,7 @@
 """Starting, answering, submitting and withdrawing applications."""
 
+import uuid
+
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -53,7 +55,8 @@ def application_start(*, programme: Programme, version: StandardVersion, user: U
     try:
         with transaction.atomic():
             application = Application.objects.create(
-                reference=f"pending-{timezone.now().timestamp()}-{programme.pk}",
+                # A unique placeholder (the column holds 20 characters) until the pk is known.
+                reference=f"new-{uuid.uuid4().hex[:16]}",
                 programme=programme,
                 version=version,
                 started_by=user,

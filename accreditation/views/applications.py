@@ -49,6 +49,7 @@ SUBMIT = "accreditation.submit_application"
 WITHDRAW = "accreditation.withdraw_application"
 
 PAGE_SIZE = 25
+HISTORY_PAGE_SIZE = 50
 
 
 def _application(request: HttpRequest, pk: int, perm: str = VIEW) -> Application:
@@ -158,10 +159,13 @@ def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def application_history(request: HttpRequest, pk: int) -> HttpResponse:
     application = _application(request, pk)
+    page = Paginator(application_events(application), HISTORY_PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
     return render(
         request,
         "accreditation/application_history.html",
-        {"application": application, "events": application_events(application)},
+        {"application": application, "page": page, "events": page.object_list},
     )
 
 
@@ -252,6 +256,7 @@ def response_edit(request: HttpRequest, pk: int, criterion_pk: int) -> HttpRespo
             **form_kwargs,
         )
 
+    panel = evidence_panel(application=application, response=response)
     context = {
         "application": application,
         "page": page,
@@ -262,10 +267,10 @@ def response_edit(request: HttpRequest, pk: int, criterion_pk: int) -> HttpRespo
         "form": form,
         "can_edit": can_edit,
         "rating_label": dict(form.fields["rating"].choices).get(response.rating, ""),
-        "problems": response_problems(response, evidence_count=response.evidence_count)
+        "problems": response_problems(response, evidence_count=len(panel["links"]))
         if application.is_editable
         else [],
-        "panel": evidence_panel(application=application, response=response),
+        "panel": panel,
     }
     return render(request, "accreditation/response_edit.html", context, status=status)
 

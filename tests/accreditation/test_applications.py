@@ -30,6 +30,7 @@ from accreditation.models import (
 )
 from accreditation.selectors.applications import application_list_for_user, application_workspace
 from accreditation.services import applications as services
+from accreditation.services.history import event_record
 from accreditation.tasks import notify_application_submitted
 from providers.models import MembershipRole
 from qismet_portal.exceptions import DomainError
@@ -761,7 +762,28 @@ def test_the_history_shows_every_event_readably(login):
     assert "Draft → Submitted" in content and "Submitted → Withdrawn" in content
     assert "Reason: Funding ended." in content
     assert escape(signatory.full_name) in content and escape(lead.full_name) in content
-    assert content.index("Application started") < content.index("Draft → Submitted")
+    assert content.index("Submitted → Withdrawn") < content.index("Application started")
+
+
+def test_a_long_history_comes_in_pages_newest_first(login):
+    application = started_application(criteria_per_theme=1)
+    lead = application.started_by
+    response = responses_of(application)[0]
+    for number in range(1, 61):
+        event_record(
+            application=application,
+            kind=ApplicationEvent.Kind.EVIDENCE_UPLOADED,
+            actor=lead,
+            criterion=response.criterion,
+            detail=f"file-{number:02}.pdf",
+        )
+    url = reverse("accreditation:application_history", args=[application.pk])
+    first = login(lead).get(url).content.decode()
+    assert "file-60.pdf" in first and "file-11.pdf" in first and "file-10.pdf" not in first
+    assert "Page 1 of 2" in first and "Application started" not in first
+    second = login(lead).get(url, {"page": 2}).content.decode()
+    assert "file-10.pdf" in second and "Application started" in second
+    assert "file-11.pdf" not in second
 
 
 def test_the_list_shows_applications_newest_first_with_progress(login):
