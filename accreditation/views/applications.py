@@ -30,6 +30,7 @@ from accreditation.selectors.applications import (
     application_events,
     application_for_user,
     application_list_for_user,
+    application_status_counts,
     application_workspace,
     organisation_signatories,
     response_page,
@@ -76,18 +77,20 @@ def application_list(request: HttpRequest) -> HttpResponse:
     page = Paginator(application_list_for_user(user, status=status), PAGE_SIZE).get_page(
         request.GET.get("page")
     )
-    return render(
-        request,
-        "accreditation/application_list.html",
-        {
-            "page": page,
-            "applications": page.object_list,
-            "status": status,
-            "statuses": ApplicationStatus.choices,
-            "is_administrator": is_administrator(user),
-            "can_start": user.has_perm(START),
-        },
-    )
+    context = {
+        "page": page,
+        "applications": page.object_list,
+        "status": status,
+        "is_administrator": is_administrator(user),
+        "can_start": user.has_perm(START),
+    }
+    if context["is_administrator"]:
+        counts = application_status_counts()
+        context["total_count"] = sum(counts.values())
+        context["status_filters"] = [
+            (value, label, counts[value]) for value, label in ApplicationStatus.choices
+        ]
+    return render(request, "accreditation/application_list.html", context)
 
 
 @login_required

@@ -33,7 +33,7 @@ LARGE = {"criteria_per_theme": 10, "files": 200}  # 40 criteria, 200 files
 
 WORKSPACE_QUERIES = 6
 CRITERION_QUERIES = 8
-LIST_QUERIES = 6
+LIST_QUERIES = 7
 HISTORY_QUERIES = 6
 
 

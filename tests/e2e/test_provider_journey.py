@@ -254,3 +254,39 @@ def test_the_history_and_withdrawal_pages(
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Applications").click()
     assert_accessible("application list")
     screenshot("application-list")
+
+
+def test_an_administrator_sees_every_application_and_reads_one(
+    page, live_server, people, sign_in, screenshot, assert_accessible, console_errors
+):
+    from accreditation.services.applications import application_start
+
+    programme = people["lead"].membership.organisation.programmes.get()
+    application = application_start(
+        programme=programme, version=people["version"], user=people["lead"]
+    )
+    administrator = AdministratorFactory(full_name="Alex Morgan")
+    sign_in(administrator)
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Applications").click()
+    expect(page.get_by_role("link", name=application.reference)).to_be_visible()
+    expect(page.get_by_role("cell", name="Brightside Self-Management CIC")).to_be_visible()
+    assert page.get_by_role("link", name="Start an application").count() == 0
+    page.get_by_role("navigation", name="Filter by status").get_by_role(
+        "link", name="Submitted"
+    ).click()
+    expect(page.get_by_text("No application has this status.")).to_be_visible()
+    page.get_by_role("navigation", name="Filter by status").get_by_role(
+        "link", name="Draft"
+    ).click()
+    assert_accessible("application list, administrator")
+    screenshot("application-list-administrator")
+
+    page.get_by_role("link", name=application.reference).click()
+    expect(page.get_by_role("heading", level=1, name=re.compile("Living Well"))).to_be_visible()
+    assert page.get_by_role("link", name="Withdraw…").count() == 0
+    page.get_by_role("link", name="Criterion 2.1", exact=True).click()
+    expect(page.get_by_role("heading", name="The provider's answer")).to_be_visible()
+    assert page.get_by_role("button", name="Save", exact=True).count() == 0
+    assert_accessible("criterion page, administrator")
+    screenshot("application-criterion-administrator")
+    assert console_errors == []
