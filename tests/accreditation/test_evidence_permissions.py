@@ -12,15 +12,9 @@ from tests.accreditation.hostile import (
     pdf_bytes,
     responses_of,
     upload,
-    use_private_storage,
 )
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def private_storage(settings, tmp_path):
-    return use_private_storage(settings, tmp_path)
 
 
 @pytest.fixture

@@ -14,35 +14,17 @@ from accreditation.models import (
     EvidenceLink,
     EvidenceRevision,
 )
-from tests.accreditation.factories import started_application
 from tests.accreditation.hostile import (
     HOSTILE,
     docx_bytes,
     files_under,
     pdf_bytes,
     png_bytes,
-    responses_of,
     upload,
-    use_private_storage,
     valid_files,
 )
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def private_storage(settings, tmp_path):
-    return use_private_storage(settings, tmp_path)
-
-
-@pytest.fixture
-def draft(provider_user):
-    return started_application(lead=provider_user)
-
-
-@pytest.fixture
-def responses(draft):
-    return responses_of(draft)
 
 
 @pytest.fixture

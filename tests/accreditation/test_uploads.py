@@ -18,27 +18,15 @@ from accreditation.uploads import (
     clean_file_name,
     inspect_upload,
 )
-from tests.accreditation.factories import started_application
 from tests.accreditation.hostile import (
     HOSTILE,
     files_under,
     pdf_bytes,
     responses_of,
     upload,
-    use_private_storage,
     valid_files,
     zip_bytes,
 )
-
-
-@pytest.fixture
-def private_storage(settings, tmp_path):
-    return use_private_storage(settings, tmp_path)
-
-
-@pytest.fixture
-def draft(provider_user):
-    return started_application(lead=provider_user)
 
 
 @pytest.fixture
