@@ -72,6 +72,17 @@ class User(AbstractBaseUser, PermissionsMixin):
     def __str__(self) -> str:
         return self.full_name or self.email
 
+    def has_perm(self, perm: str, obj=None) -> bool:
+        """The portal's rules decide, for everyone: being a superuser grants nothing extra.
+
+        Django's default lets an active superuser through every check before any rule is asked;
+        here an account's role and organisation are what count (``createsuperuser`` makes an
+        administrator, who may read providers' work but never change it).
+        """
+        import rules
+
+        return self.is_active and rules.has_perm(perm, self, obj)
+
     def get_full_name(self) -> str:
         return self.full_name
 

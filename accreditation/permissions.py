@@ -9,10 +9,11 @@ import rules
 
 from accounts.permissions import is_administrator, is_provider_user
 from providers.models import MembershipRole
+from providers.selectors import membership_for_user
 
 
 def _membership_role(user) -> str | None:
-    membership = getattr(user, "membership", None)
+    membership = membership_for_user(user)
     return membership.role if membership else None
 
 
@@ -28,7 +29,7 @@ def is_provider_signatory(user) -> bool:
 
 @rules.predicate
 def is_member_of_applicant(user, application) -> bool:
-    membership = getattr(user, "membership", None)
+    membership = membership_for_user(user)
     return bool(
         application is not None
         and membership is not None

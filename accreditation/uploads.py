@@ -399,9 +399,40 @@ def _inspect_zip(upload: UploadedFile, display: str) -> str:
 
 
 _TEXT_CONTROL = re.compile(rb"[\x00-\x08\x0e-\x19\x1b-\x1f\x7f]")
+# Any HTML or XML tag (complete, with its closing ">"), a comment, or a javascript: link: none of
+# them belongs in a plain text or CSV file, and all would be live if a browser ever rendered it.
 _TEXT_MARKUP = re.compile(
-    r"<\s*(?:!doctype\s+html|html|head|body|script|iframe|object|embed|svg)\b"
+    r"<\s*(?:!--|!doctype\b|[/?]?\s*[a-z][a-z0-9:-]*(?:\s[^<>]{0,400})?/?\s*>)"
+    r"|javascript\s*:"
 )
+# A CSV cell that a spreadsheet would run as a formula (OWASP "CSV injection"). Signed numbers
+# such as -5 or +44 are data, not formulas.
+_CSV_FORMULA = re.compile(r"^\s*(?:[=@\t\r]|[+-](?!\s*[0-9.,]*\s*$))")
+
+
+def _inspect_csv_cells(upload: UploadedFile, display: str, encoding: str) -> None:
+    """Refuse cells that a spreadsheet would run as formulas when an assessor opens the file."""
+    import csv
+
+    upload.seek(0)
+    lines = codecs.iterdecode(upload, "utf-8-sig" if encoding == "utf-8" else "cp1252")
+    try:
+        for row_number, row in enumerate(csv.reader(lines), start=1):
+            for cell in row:
+                if cell and _CSV_FORMULA.match(cell):
+                    raise FileRefused(
+                        display,
+                        f"row {row_number} has a cell that starts like a spreadsheet formula "
+                        f"(“{cell[:30]}”). Formulas in CSV files can run when the file is opened, "
+                        "so they cannot be accepted. Save the values only, or upload the "
+                        "spreadsheet as an Excel or OpenDocument file.",
+                    )
+    except csv.Error:
+        raise FileRefused(
+            display, "it is not a readable CSV file. Check it opens in a spreadsheet and try again."
+        ) from None
+    finally:
+        upload.seek(0)
 
 
 def _inspect_text(upload: UploadedFile, display: str, expected_label: str) -> str:
@@ -500,6 +531,8 @@ def inspect_upload(upload: UploadedFile) -> InspectedFile:
     content_type = accepted.content_type
     if found == accepted.kind == "text":
         encoding = _inspect_text(upload, display, accepted.label)
+        if accepted.kind == "text" and display.lower().endswith(".csv"):
+            _inspect_csv_cells(upload, display, encoding)
         content_type = f"{content_type}; charset={encoding}"
     elif accepted.kind == "text" and found == "unknown":
         raise FileRefused(

@@ -25,6 +25,7 @@ from accreditation.models import (
     Response,
 )
 from providers.models import MembershipRole, Programme
+from providers.selectors import membership_for_user
 from standards.models import StandardVersion, Theme
 
 
@@ -37,7 +38,7 @@ def applications_for_user(user) -> QuerySet[Application]:
     if user.role == Role.ADMINISTRATOR:
         return queryset
     if user.role == Role.PROVIDER:
-        membership = getattr(user, "membership", None)
+        membership = membership_for_user(user)
         if membership is None:
             return queryset.none()
         return queryset.filter(programme__organisation_id=membership.organisation_id)
@@ -268,7 +269,7 @@ def response_page(application: Application, criterion_pk: int) -> ResponsePage:
 def start_choices(user) -> tuple[QuerySet[Programme], set[int]]:
     """The programmes a lead may start an application for, and those that already have an
     open one (shown, but refused)."""
-    membership = getattr(user, "membership", None)
+    membership = membership_for_user(user)
     if membership is None:
         return Programme.objects.none(), set()
     programmes = Programme.objects.filter(organisation_id=membership.organisation_id).order_by(
@@ -288,6 +289,7 @@ def organisation_signatories(application: Application) -> list[User]:
         User.objects.filter(
             membership__organisation_id=application.programme.organisation_id,
             membership__role=MembershipRole.SIGNATORY,
+            membership__removed_at__isnull=True,
             is_active=True,
         ).order_by("full_name")
     )

@@ -201,6 +201,8 @@ def evidence_download(request: HttpRequest, pk: int, revision_pk: int) -> FileRe
     response["Content-Disposition"] = attachment_header(revision.original_name)
     response["Content-Length"] = str(revision.size)
     response["X-Content-Type-Options"] = "nosniff"
+    # Should a browser ever render a file inline, it runs in a sandbox with nothing allowed.
+    response["Content-Security-Policy"] = "sandbox; default-src 'none'"
     response["Cache-Control"] = "private, no-store"
     return response
 

@@ -75,7 +75,19 @@ def programme_create(
 
 @transaction.atomic
 def programme_update(*, programme: Programme, **fields: str) -> Programme:
-    """Correct a programme's details. Its organisation never changes."""
+    """Correct a programme's details. Its organisation never changes.
+
+    Refused while an application for it is submitted: assessors must see the programme exactly
+    as it was described when the declaration was signed.
+    """
+    from accreditation.models import ApplicationStatus
+
+    programme = Programme.objects.select_for_update().get(pk=programme.pk)
+    if programme.applications.filter(status=ApplicationStatus.SUBMITTED).exists():
+        raise DomainError(
+            f"“{programme.name}” has a submitted application, so its details cannot change until "
+            "QISMET has finished with it. Contact QISMET if something is wrong."
+        )
     cleaned = _validate(programme.organisation, fields, exclude_pk=programme.pk)
     for name, value in cleaned.items():
         setattr(programme, name, value)

@@ -138,6 +138,7 @@ def test_download_is_an_exact_attachment(client, private_storage, draft, respons
     assert answer["Content-Type"] == "application/pdf"
     assert answer["Content-Length"] == str(len(content))
     assert answer["X-Content-Type-Options"] == "nosniff"
+    assert answer["Content-Security-Policy"] == "sandbox; default-src 'none'"
     assert answer["Content-Disposition"] == (
         "attachment; filename=\"Zoe_s report.pdf\"; filename*=UTF-8''Zo%C3%AB%27s%20report.pdf"
     )

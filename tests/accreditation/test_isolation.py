@@ -181,3 +181,36 @@ def test_the_other_provider_still_sees_their_own(login, two_providers):
     client = login(b.started_by)
     for url in _urls_of(b, two_providers["b_response"], two_providers["b_link"])[:3]:
         assert client.get(url).status_code == 200, url
+
+
+def test_a_superuser_administrator_cannot_change_providers_work(
+    login, provider_user, django_capture_on_commit_callbacks
+):
+    """Superuser status grants nothing beyond the administrator role: read, never write."""
+    from django.urls import reverse
+
+    from accreditation.models import ApplicationStatus
+    from tests.accreditation.factories import started_application
+    from tests.factories import AdministratorFactory
+
+    application = started_application(lead=provider_user)
+    response = application.responses.first()
+    superuser = AdministratorFactory(is_superuser=True, is_staff=True)
+    client = login(superuser)
+    assert (
+        client.get(reverse("accreditation:application_detail", args=[application.pk])).status_code
+        == 200
+    )
+    refused = client.post(
+        reverse("accreditation:response_edit", args=[application.pk, response.criterion_id]),
+        {"narrative": "ADMIN WROTE THIS", "rating": "met"},
+    )
+    assert refused.status_code in (403, 404)
+    withdraw = client.post(
+        reverse("accreditation:application_withdraw", args=[application.pk]), {"reason": "no"}
+    )
+    assert withdraw.status_code in (403, 404)
+    response.refresh_from_db()
+    application.refresh_from_db()
+    assert response.narrative == ""
+    assert application.status == ApplicationStatus.DRAFT

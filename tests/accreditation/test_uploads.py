@@ -263,3 +263,31 @@ def test_the_handler_drops_a_file_as_soon_as_it_passes_the_limit(
     assert 'value="p. 3"' in answer.content.decode()  # the pointer is kept
     assert not EvidenceRevision.objects.exists()
     assert files_under(private_storage) == []
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "accepted"),
+    [
+        ("notes.txt", b"Attendance fell below 5 < 10 people; target a<b.\n", True),
+        ("notes.txt", b"<img src=x onerror=alert(1)>", False),
+        ("notes.txt", b"see <a href='x'>here</a>", False),
+        ("notes.txt", b"click javascript:alert(1)", False),
+        ("notes.txt", b"<!-- hidden -->", False),
+        ("scores.csv", b"name,score\nAnn,-5\nBob,+44\nCal,3.5\n", True),
+        ("scores.csv", b'name,score\nAnn,=HYPERLINK("http://x")\n', False),
+        ("scores.csv", b"name,score\nAnn,@SUM(A1)\n", False),
+        ("scores.csv", b"name,score\nAnn,-2+3+cmd|' /C calc'!A0\n", False),
+    ],
+)
+def test_text_and_csv_carry_no_markup_or_formulas(name, content, accepted):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from accreditation.uploads import FileRefused, inspect_upload
+
+    upload = SimpleUploadedFile(name, content)
+    if accepted:
+        assert inspect_upload(upload).size == len(content)
+    else:
+        with pytest.raises(FileRefused) as refused:
+            inspect_upload(upload)
+        assert name in str(refused.value)

@@ -161,3 +161,21 @@ def test_lead_deletes_a_programme_after_confirming(login, org_a):
     response = client.post(url, follow=True)
     assert b"Alpha Pain Course has been deleted." in response.content
     assert not Programme.objects.filter(pk=org_a.programme.pk).exists()
+
+
+def test_a_programme_under_assessment_cannot_be_changed(settings, tmp_path):
+    from accreditation.models import ApplicationStatus
+    from providers.services.programmes import programme_update
+    from qismet_portal.exceptions import DomainError
+    from tests.accreditation.factories import started_application
+    from tests.accreditation.hostile import use_private_storage
+    from tests.accreditation.test_applications import complete, submit
+
+    use_private_storage(settings, tmp_path)
+    application = submit(complete(started_application()))
+    assert application.status == ApplicationStatus.SUBMITTED
+    programme = application.programme
+    with pytest.raises(DomainError, match="has a submitted application"):
+        programme_update(programme=programme, name="A new name after signing")
+    programme.refresh_from_db()
+    assert programme.name != "A new name after signing"
