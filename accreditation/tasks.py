@@ -95,3 +95,11 @@ def confirm_application_submitted(application_id: int) -> int:
         recipient_list=sorted(recipients),
     )
     return len(recipients)
+
+
+@shared_task
+def evidence_sweep_stale_uploads() -> int:
+    """Run by Celery beat: remove partial uploads abandoned for over a day."""
+    from accreditation.uploads import stale_upload_files_remove
+
+    return stale_upload_files_remove(older_than_seconds=24 * 3600)

@@ -578,6 +578,34 @@ def upload_temp_dir() -> str | None:
     return configured
 
 
+def stale_upload_files_remove(*, older_than_seconds: int) -> int:
+    """Delete partial uploads left behind when a worker died mid-request. Returns how many.
+
+    A finished upload is renamed into storage and an abandoned one is deleted when its request
+    ends, so anything here that has not been written to for hours belongs to no request.
+    """
+    import time
+
+    folder = upload_temp_dir()
+    if folder is None:
+        return 0
+    cutoff = time.time() - older_than_seconds
+    removed = 0
+    with os.scandir(folder) as entries:
+        for entry in entries:
+            if (
+                entry.name.endswith(".upload")
+                and entry.is_file()
+                and entry.stat().st_mtime < cutoff
+            ):
+                try:
+                    os.unlink(entry.path)
+                except FileNotFoundError:
+                    continue
+                removed += 1
+    return removed
+
+
 class EvidenceTemporaryFile(TemporaryUploadedFile):
     """A temporary file under a neutral name (the uploader's extension never reaches the disk),
     carrying the hash, size and first bytes measured while it was written."""

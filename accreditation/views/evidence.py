@@ -16,6 +16,7 @@ gets a byte of their upload written to disk.
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
@@ -27,6 +28,7 @@ from django.http import (
     HttpResponseNotAllowed,
 )
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
@@ -37,7 +39,7 @@ from accreditation.models import Application, EvidenceDocument, Response
 from accreditation.selectors import evidence as selectors
 from accreditation.selectors.applications import applications_for_user
 from accreditation.services import evidence as services
-from accreditation.services.evidence import EvidenceRefused
+from accreditation.services.evidence import EvidenceRefused, evidence_used_bytes
 from accreditation.uploads import EvidenceUploadHandler, attachment_header
 from qismet_portal.exceptions import DomainError
 from qismet_portal.permissions import permission_required
@@ -76,11 +78,34 @@ def _refuse_change(request: HttpRequest, pk: int, back: str | None = None) -> Ht
         return redirect_to_login(request.get_full_path())
     application = _scoped_application(request, pk)
     if request.user.has_perm(EDIT, application):
-        return None
+        return _refuse_over_quota(request, application, back)
     if is_provider_user(request.user) and not application.is_editable:
         messages.error(request, _not_editable(application))
         return redirect(back or reverse("accreditation:evidence_library", args=[application.pk]))
     raise PermissionDenied
+
+
+#: What multipart framing may add to the files' own bytes in one request.
+_FRAMING_ALLOWANCE = 64 * 1024
+
+
+def _refuse_over_quota(
+    request: HttpRequest, application: Application, back: str | None
+) -> HttpResponse | None:
+    """Refuse, before reading it, a request body that cannot fit in what is left of the
+    application's allowance, so no request fills the disk with files that would be refused."""
+    length = int(request.META.get("CONTENT_LENGTH") or 0)
+    quota = settings.EVIDENCE_APPLICATION_QUOTA_BYTES
+    left = max(quota - evidence_used_bytes(application), 0)
+    if length <= left + _FRAMING_ALLOWANCE:
+        return None
+    messages.error(
+        request,
+        f"Nothing was uploaded: the files come to about {filesizeformat(length)}, and this "
+        f"application has {filesizeformat(left)} of its {filesizeformat(quota)} evidence "
+        "allowance left. Upload smaller files, or contact QISMET if you need more space.",
+    )
+    return redirect(back or reverse("accreditation:evidence_library", args=[application.pk]))
 
 
 def _not_editable(application: Application) -> str:
@@ -219,7 +244,8 @@ def evidence_upload(request: HttpRequest, pk: int, criterion_pk: int) -> HttpRes
         return HttpResponseNotAllowed(["GET", "POST"])
     handler = EvidenceUploadHandler(request)
     request.upload_handlers = [handler]  # before anything touches request.POST or FILES
-    if refusal := _refuse_change(request, pk):
+    back = reverse("accreditation:response_edit", args=[pk, criterion_pk])
+    if refusal := _refuse_change(request, pk, back=back):
         return refusal
     application = _scoped_application(request, pk)
     response = selectors.response_in(application=application, criterion_pk=criterion_pk)

@@ -242,7 +242,12 @@ CELERY_WORKER_SEND_TASK_EVENTS = True
 CELERY_TASK_SEND_SENT_EVENT = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_DEFAULT_QUEUE = "default"
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE: dict = {
+    "evidence-sweep-stale-uploads": {
+        "task": "accreditation.tasks.evidence_sweep_stale_uploads",
+        "schedule": 6 * 3600,
+    },
+}
 assert CELERY_TASK_TIME_LIMIT < VISIBILITY_TIMEOUT, "time limit must be below visibility"
 
 LOGGING = {

@@ -274,3 +274,21 @@ def test_pages_have_no_inline_script_or_style(client, private_storage, draft, re
         assert " style=" not in body, url
         assert not re.search(r"<script(?![^>]*\bsrc=)", body), url
         assert re.search(r" on[a-z]+=", body) is None, url
+
+
+def test_a_body_larger_than_the_allowance_left_is_refused_before_it_is_read(
+    client, private_storage, draft, responses, settings
+):
+    post_files(client, draft, responses[0], upload("plan.pdf", pdf_bytes()))
+    used = EvidenceRevision.objects.get().size
+    settings.EVIDENCE_APPLICATION_QUOTA_BYTES = used + 1024
+    big = upload("big.pdf", pdf_bytes() + b"0" * (200 * 1024))
+    answer = client.post(upload_url(draft, responses[0]), {"files": [big]})
+    assert answer.status_code == 302
+    assert answer["Location"] == reverse(
+        "accreditation:response_edit", args=[draft.pk, responses[0].criterion_id]
+    )
+    assert messages_of(answer)[-1].startswith("Nothing was uploaded: the files come to about")
+    assert "1.0\xa0KB of its" in messages_of(answer)[-1]
+    assert EvidenceRevision.objects.count() == 1
+    assert len(files_under(private_storage)) == 1

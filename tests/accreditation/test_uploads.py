@@ -291,3 +291,26 @@ def test_text_and_csv_carry_no_markup_or_formulas(name, content, accepted):
         with pytest.raises(FileRefused) as refused:
             inspect_upload(upload)
         assert name in str(refused.value)
+
+
+def test_partial_uploads_abandoned_for_a_day_are_swept(private_storage):
+    import os
+    import time
+
+    from accreditation.tasks import evidence_sweep_stale_uploads
+    from accreditation.uploads import upload_temp_dir
+
+    folder = upload_temp_dir()
+    old = os.path.join(folder, "abandoned.upload")
+    fresh = os.path.join(folder, "in-progress.upload")
+    other = os.path.join(folder, "keep.txt")
+    for path in (old, fresh, other):
+        with open(path, "wb") as handle:
+            handle.write(b"x")
+    two_days_ago = time.time() - 2 * 24 * 3600
+    os.utime(old, (two_days_ago, two_days_ago))
+    os.utime(other, (two_days_ago, two_days_ago))
+    assert evidence_sweep_stale_uploads() == 1
+    assert not os.path.exists(old)
+    assert os.path.exists(fresh)
+    assert os.path.exists(other)
