@@ -8,6 +8,7 @@ from accounts.models import Role, User
 
 from .models import AccountRequest, DeliveryMode, MembershipRole, Organisation, Programme
 from .selectors import account_request_conflicts
+from .services.organisations import EDITABLE_FIELDS as ORGANISATION_EDITABLE_FIELDS
 
 #: What each role may do, in the words shown wherever a role is chosen.
 ROLE_DESCRIPTIONS = {
@@ -19,18 +20,8 @@ ROLE_DESCRIPTIONS = {
 }
 ROLE_CHOICES = [(role.value, ROLE_DESCRIPTIONS[role]) for role in MembershipRole]
 
-ORGANISATION_FIELDS = [
-    "name",
-    "address",
-    "postcode",
-    "region",
-    "contact_name",
-    "contact_email",
-    "contact_phone",
-    "charity_number",
-    "company_number",
-    "nhs_ods_code",
-]
+#: The same details the organisation services accept, so form and service never disagree.
+ORGANISATION_FIELDS = list(ORGANISATION_EDITABLE_FIELDS)
 
 
 def _identifiers_fieldset() -> Fieldset:
@@ -44,41 +35,6 @@ def _identifiers_fieldset() -> Fieldset:
             css_class="row",
         ),
     )
-
-
-class OrganisationCreateForm(forms.ModelForm):
-    lead_full_name = forms.CharField(label="Lead user's full name", max_length=150)
-    lead_email = forms.EmailField(
-        label="Lead user's email address",
-        help_text="They will receive a link to set a password and can then invite colleagues.",
-    )
-
-    class Meta:
-        model = Organisation
-        fields = ORGANISATION_FIELDS
-        labels = {"name": "Organisation name"}
-        error_messages = {
-            "name": {"unique": "An organisation with this name is already registered."}
-        }
-        widgets = {"address": forms.Textarea(attrs={"rows": 3})}
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.helper = FormHelper()
-        self.helper.attrs = {"data-warn-unsaved": ""}
-        self.helper.layout = Layout(
-            Fieldset("Organisation", "name", "address", "postcode", "region"),
-            Fieldset("Main contact", "contact_name", "contact_email", "contact_phone"),
-            _identifiers_fieldset(),
-            Fieldset("Lead user", "lead_full_name", "lead_email"),
-            Submit("create", "Create organisation and invite lead"),
-        )
-
-    def clean_lead_email(self) -> str:
-        email = self.cleaned_data["lead_email"].strip().lower()
-        if User.objects.filter(email__iexact=email).exists():
-            raise forms.ValidationError("There is already an account with this email address.")
-        return email
 
 
 class OrganisationForm(forms.ModelForm):
@@ -121,6 +77,32 @@ class OrganisationForm(forms.ModelForm):
         if taken.exists():
             raise forms.ValidationError("An organisation with this name is already registered.")
         return name
+
+
+class OrganisationCreateForm(OrganisationForm):
+    """An administrator registers an organisation and names its lead, who is invited by email."""
+
+    lead_full_name = forms.CharField(label="Lead user's full name", max_length=150)
+    lead_email = forms.EmailField(
+        label="Lead user's email address",
+        help_text="They will receive a link to set a password and can then invite colleagues.",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper.layout = Layout(
+            Fieldset("Organisation", "name", "address", "postcode", "region"),
+            Fieldset("Main contact", "contact_name", "contact_email", "contact_phone"),
+            _identifiers_fieldset(),
+            Fieldset("Lead user", "lead_full_name", "lead_email"),
+            Submit("create", "Create organisation and invite lead"),
+        )
+
+    def clean_lead_email(self) -> str:
+        email = self.cleaned_data["lead_email"].strip().lower()
+        if User.objects.filter(email__iexact=email).exists():
+            raise forms.ValidationError("There is already an account with this email address.")
+        return email
 
 
 class ProgrammeForm(forms.ModelForm):
