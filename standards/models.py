@@ -288,11 +288,11 @@ class StandardVersion(FSMModelMixin, TimeStampedModel):
     # State changes only. What makes a version publishable is decided in services.version_publish.
     @transition(field=status, source=VersionStatus.DRAFT, target=VersionStatus.PUBLISHED)
     def publish(self) -> None:
-        pass
+        """Draft → published: from now on the version is immutable."""
 
     @transition(field=status, source=VersionStatus.PUBLISHED, target=VersionStatus.RETIRED)
     def retire(self) -> None:
-        pass
+        """Published → retired: no new applications; pinned ones keep using it."""
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         if self._state.adding:

@@ -32,6 +32,8 @@ from django.conf import settings
 from django.core.management import get_commands
 from django.urls import resolve
 
+from tests.conftest import require_service
+
 ROOT = Path(__file__).resolve().parents[1]
 COMPOSE_FILE = ROOT / "docker-compose.yml"
 ENV_EXAMPLE = ROOT / ".env.example"
@@ -468,11 +470,9 @@ def test_build_context_excludes_local_state_but_keeps_what_the_build_needs():
 
 def test_debian_packages_of_the_image_exist():
     apt_cache = shutil.which("apt-cache")
-    if not apt_cache:
-        pytest.skip("apt-cache is not available")
+    require_service(bool(apt_cache), "apt-cache")
     probe = subprocess.run([apt_cache, "show", "python3"], capture_output=True, timeout=60)
-    if probe.returncode != 0:
-        pytest.skip("the package lists are empty (apt-get update has not run)")
+    require_service(probe.returncode == 0, "Debian's package lists (apt-get update)")
     for package in sorted(DEBIAN_RUNTIME_PACKAGES):
         result = subprocess.run([apt_cache, "show", package], capture_output=True, timeout=60)
         assert result.returncode == 0, f"Debian has no package {package}"
