@@ -42,6 +42,7 @@ def is_editable(user, application) -> bool:
     return application is not None and application.is_editable
 
 
+rules.add_perm("accreditation.list_applications", is_administrator | is_provider_user)
 rules.add_perm("accreditation.start_application", is_provider_lead)
 rules.add_perm("accreditation.view_application", is_member_of_applicant | is_administrator)
 rules.add_perm(

@@ -41,6 +41,7 @@ from accreditation.selectors.applications import (
 from accreditation.selectors.evidence import evidence_panel
 from accreditation.services import applications as services
 from qismet_portal.exceptions import DomainError
+from qismet_portal.permissions import permission_required
 from standards.selectors import published_versions
 
 VIEW = "accreditation.view_application"
@@ -67,11 +68,9 @@ def _saved_at(moment) -> str:
 # --- lists and starting ---------------------------------------------------------------------
 
 
-@login_required
+@permission_required("accreditation.list_applications")
 def application_list(request: HttpRequest) -> HttpResponse:
     user = request.user
-    if not (is_administrator(user) or is_provider_user(user)):
-        raise PermissionDenied
     status = request.GET.get("status", "")
     status = status if status in ApplicationStatus.values else ""
     page = Paginator(application_list_for_user(user, status=status), PAGE_SIZE).get_page(
