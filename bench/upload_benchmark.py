@@ -25,6 +25,7 @@ Goals: peak RSS growth ≤ 64 MB; upload time ≤ 3 × the dd time.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import hashlib
 import os
 import re
@@ -99,12 +100,11 @@ def free_port() -> int:
 
 
 def rss_kib(pid: int) -> int:
-    try:
+    """The process's resident memory in KiB (0 once it has gone)."""
+    with contextlib.suppress(FileNotFoundError):
         for line in Path(f"/proc/{pid}/status").read_text().splitlines():
             if line.startswith("VmRSS:"):
                 return int(line.split()[1])
-    except FileNotFoundError:
-        pass
     return 0
 
 

@@ -322,18 +322,18 @@ def test_a_rolled_back_account_creation_sends_no_invitation(
 
     from accounts.services import user_create_and_invite
 
-    with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        try:
-            with transaction.atomic():
-                user_create_and_invite(
-                    email="ghost@example.org",
-                    full_name="Ghost",
-                    role=Role.ASSESSOR,
-                    created_by=administrator,
-                )
-                raise RuntimeError("something later failed")
-        except RuntimeError:
-            pass
+    with (
+        django_capture_on_commit_callbacks(execute=True) as callbacks,
+        pytest.raises(RuntimeError),
+        transaction.atomic(),
+    ):
+        user_create_and_invite(
+            email="ghost@example.org",
+            full_name="Ghost",
+            role=Role.ASSESSOR,
+            created_by=administrator,
+        )
+        raise RuntimeError("something later failed")
     assert callbacks == []
     assert mail.outbox == []
     assert not User.objects.filter(email="ghost@example.org").exists()

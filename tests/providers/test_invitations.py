@@ -188,18 +188,18 @@ def test_an_older_queued_email_is_not_sent_after_a_resend(org_a):
 def test_a_rolled_back_invitation_sends_nothing(org_a, django_capture_on_commit_callbacks):
     from django.db import transaction
 
-    with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        try:
-            with transaction.atomic():
-                services.invitation_create(
-                    organisation=org_a.organisation,
-                    email="ghost@example.org",
-                    role="contributor",
-                    invited_by=org_a.lead,
-                )
-                raise RuntimeError("later step failed")
-        except RuntimeError:
-            pass
+    with (
+        django_capture_on_commit_callbacks(execute=True) as callbacks,
+        pytest.raises(RuntimeError),
+        transaction.atomic(),
+    ):
+        services.invitation_create(
+            organisation=org_a.organisation,
+            email="ghost@example.org",
+            role="contributor",
+            invited_by=org_a.lead,
+        )
+        raise RuntimeError("later step failed")
     assert callbacks == []
     assert mail.outbox == []
 
