@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from crispy_forms.helper import FormHelper
@@ -18,6 +19,47 @@ from .models import (
     StandardVersion,
 )
 from .scoring import SCALE_CODE_RE, SCALE_MAX_LEVELS, scale_problems
+
+
+@dataclass(frozen=True)
+class ErrorLink:
+    """One line of a page's error summary: the problem, and the field it belongs to (if any)."""
+
+    message: str
+    href: str = ""
+
+
+def error_summary(form: forms.Form, formset: forms.BaseFormSet | None = None) -> list[ErrorLink]:
+    """Every problem of a refused form (and its formset), in page order, for the summary at the top.
+
+    A long page that is refused must say so where people are looking, and take them to each
+    problem: field errors link to their field; rows of a formset are named by ``row_label``
+    ("Level 4, code: …"); errors of the whole form or formset link to where they are shown.
+    """
+    links = [ErrorLink(str(error)) for error in form.non_field_errors()]
+    links += _field_links(form)
+    if formset is not None:
+        anchor = f"#{formset.prefix}-errors"
+        links += [ErrorLink(str(error), anchor) for error in formset.non_form_errors()]
+        row_label = getattr(formset, "row_label", "Row")
+        for number, row in enumerate(formset.forms, start=1):
+            links += _field_links(row, prefix=f"{row_label} {number}, ")
+    return links
+
+
+def _field_links(form: forms.Form, prefix: str = "") -> list[ErrorLink]:
+    links = [ErrorLink(f"{prefix}{error}") for error in form.non_field_errors()] if prefix else []
+    for name, errors in form.errors.items():
+        if name == forms.forms.NON_FIELD_ERRORS:
+            continue
+        field = form[name]
+        label = str(field.label)
+        if prefix:
+            label = label[:1].lower() + label[1:]
+        links += [
+            ErrorLink(f"{prefix}{label}: {error}", f"#{field.id_for_label}") for error in errors
+        ]
+    return links
 
 
 def _helper(*, submit: str | None = None, form_tag: bool = True, warn: bool = True) -> FormHelper:
@@ -158,9 +200,12 @@ class ScaleLevelForm(forms.Form):
         ],
     )
     label = forms.CharField(label="Label", max_length=60)
+    # A blank first choice, so that the empty level offered for adding one posts nothing at all
+    # and is ignored (a select with no blank choice always posts its first option, which made the
+    # empty level look filled in and refused the whole page with "This field is required").
     meaning = forms.ChoiceField(
         label="Counts as",
-        choices=ScaleMeaning.choices,
+        choices=[("", "Choose…"), *ScaleMeaning.choices],
         help_text="What this level means for the outcome rule.",
     )
     description = forms.CharField(
@@ -177,6 +222,8 @@ class ScaleLevelForm(forms.Form):
 
 
 class BaseScaleFormSet(forms.BaseFormSet):
+    row_label = "Level"
+
     def add_fields(self, form: forms.Form, index: int | None) -> None:
         super().add_fields(form, index)
         if "DELETE" in form.fields:

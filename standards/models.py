@@ -42,6 +42,16 @@ LONG_TEXT = 20_000
 THEME_NUMBERS = (1, 2, 3, 4)
 
 
+def criterion_position(code: str) -> int:
+    """Where a criterion sits in its theme: the number after the dot (2.10 comes after 2.9).
+
+    Codes are what people cite, so a theme lists its criteria in code order, always: the ``order``
+    column of a criterion holds this number, set by the services whenever a code is given.
+    """
+    _, _, number = code.partition(".")
+    return int(number) if number.isdigit() else 0
+
+
 class ScaleMeaning(models.TextChoices):
     """What a level of a version's scoring scale means to the outcome rule."""
 
@@ -474,6 +484,8 @@ class Criterion(models.Model):
     mandatory = models.BooleanField(default=False)
     na_allowed = models.BooleanField("not applicable allowed", default=False)
     weight = models.DecimalField(max_digits=5, decimal_places=2, null=True, blank=True)
+    # The number after the dot of ``code`` (see criterion_position): the theme's criteria are listed
+    # in code order, numerically, and moving a criterion renumbers it.
     order = models.PositiveSmallIntegerField(default=0)
 
     objects = CriterionQuerySet.as_manager()

@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import Max, prefetch_related_objects
+from django.db.models import prefetch_related_objects
 from django.utils import timezone
 from django_fsm import TransitionNotAllowed as FSMTransitionNotAllowed
 
@@ -36,6 +37,7 @@ from .models import (
     Theme,
     VersionEvent,
     VersionStatus,
+    criterion_position,
 )
 from .scoring import outcome_rule_problems, scale_problems
 
@@ -286,7 +288,7 @@ def version_copy_as_draft(
             mandatory=c.mandatory,
             na_allowed=c.na_allowed,
             weight=c.weight,
-            order=c.order,
+            order=criterion_position(c.code),
         )
         for c in Criterion.objects.filter(theme__version=source).select_related("theme")
     )
@@ -405,12 +407,11 @@ def criterion_create(
     na_allowed: bool = False,
     weight: Decimal | None = None,
 ) -> Criterion:
-    """Add a criterion at the end of a draft theme. Codes are unique within the version."""
+    """Add a criterion to a draft theme, in its place by code. Codes are unique in the version."""
     _locked_draft(theme.version)
     code = _check_code(theme, code)
     if theme.criteria.count() >= MAX_CRITERIA_PER_THEME:
         raise DomainError(f"A theme can hold at most {MAX_CRITERIA_PER_THEME} criteria.")
-    last = theme.criteria.aggregate(last=Max("order"))["last"] or 0
     try:
         with transaction.atomic():
             return Criterion.objects.create(
@@ -423,7 +424,7 @@ def criterion_create(
                 mandatory=mandatory,
                 na_allowed=na_allowed,
                 weight=weight,
-                order=last + 1,
+                order=criterion_position(code),
             )
     except IntegrityError:
         raise DomainError(f"This version already has a criterion {code}.") from None
@@ -446,6 +447,7 @@ def criterion_update(
     criterion = Criterion.objects.select_related("theme__version").get(pk=criterion.pk)
     _locked_draft(criterion.theme.version)
     criterion.code = _check_code(criterion.theme, code, exclude=criterion)
+    criterion.order = criterion_position(criterion.code)
     criterion.title = title.strip()
     criterion.requirement = requirement.strip()
     criterion.guidance = guidance.strip()
@@ -465,32 +467,69 @@ def criterion_delete(*, criterion: Criterion) -> None:
     criterion.delete()
 
 
+@dataclass(frozen=True)
+class Renumbering:
+    """One criterion whose code a reorder changed: ``criterion`` carries its new code."""
+
+    criterion: Criterion
+    old_code: str
+
+    @property
+    def new_code(self) -> str:
+        return self.criterion.code
+
+    def __str__(self) -> str:
+        return f"{self.old_code} “{self.criterion.title}” is now {self.new_code}"
+
+
 @transaction.atomic
-def criteria_reorder(*, theme: Theme, criterion_ids: Sequence[int]) -> None:
-    """Put a draft theme's criteria in the given order (every criterion of the theme, once)."""
+def criteria_reorder(*, theme: Theme, criterion_ids: Sequence[int]) -> list[Renumbering]:
+    """Put a draft theme's criteria in the given order (every criterion of the theme, once).
+
+    Codes are what assessors, providers and reports cite, and a theme always lists its criteria in
+    code order, so changing the order means renumbering: the codes the theme already uses are
+    handed out again, lowest first, in the new order. Returns the criteria whose code changed, so
+    the page can say exactly which codes are now different.
+    """
     _locked_draft(theme.version)
     criteria = {c.pk: c for c in theme.criteria.all()}
     if sorted(criterion_ids) != sorted(criteria):
         raise DomainError("Give every criterion of the theme exactly once to reorder them.")
-    for position, pk in enumerate(criterion_ids, start=1):
-        criteria[pk].order = position
-    Criterion.objects.bulk_update(criteria.values(), ["order"])
+    codes = sorted((c.code for c in criteria.values()), key=criterion_position)
+    changed = [
+        Renumbering(criterion=criteria[pk], old_code=criteria[pk].code)
+        for pk, code in zip(criterion_ids, codes, strict=True)
+        if criteria[pk].code != code
+    ]
+    # Codes are unique in a theme and the database checks that row by row, so the criteria that
+    # change step aside under temporary codes first (the version's lock keeps this private).
+    for step, item in enumerate(changed):
+        item.criterion.code = f"~{step}"
+    Criterion.objects.bulk_update([item.criterion for item in changed], ["code"])
+    for pk, code in zip(criterion_ids, codes, strict=True):
+        criteria[pk].code = code
+        criteria[pk].order = criterion_position(code)
+    Criterion.objects.bulk_update(criteria.values(), ["code", "order"])
+    return changed
 
 
 @transaction.atomic
-@transaction.atomic
-def criterion_move(*, criterion: Criterion, offset: int) -> None:
-    """Move a draft criterion up (offset -1) or down (+1) within its theme."""
+def criterion_move(*, criterion: Criterion, offset: int) -> list[Renumbering]:
+    """Move a draft criterion up (offset -1) or down (+1) within its theme, swapping codes.
+
+    The criterion takes its neighbour's code and the neighbour takes its code, so code and order
+    stay together. Returns both renumberings (nothing when it is already first or last).
+    """
     criterion = Criterion.objects.select_related("theme__version").get(pk=criterion.pk)
     theme = criterion.theme
     _locked_draft(theme.version)  # read the order under the lock, so moves cannot undo each other
-    ids = list(theme.criteria.order_by("order", "code").values_list("pk", flat=True))
+    ids = [c.pk for c in sorted(theme.criteria.all(), key=lambda c: criterion_position(c.code))]
     index = ids.index(criterion.pk)
     target = index + offset
     if not 0 <= target < len(ids):
-        return
+        return []
     ids[index], ids[target] = ids[target], ids[index]
-    criteria_reorder(theme=theme, criterion_ids=ids)
+    return criteria_reorder(theme=theme, criterion_ids=ids)
 
 
 # --- demonstration edition ------------------------------------------------------------------

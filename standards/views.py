@@ -28,6 +28,7 @@ from .forms import (
     ThemeForm,
     VersionCopyForm,
     VersionSettingsForm,
+    error_summary,
 )
 from .io import StandardFileInvalid, export_filename, standard_export, standard_import
 from .models import Criterion, StandardVersion, Theme
@@ -77,6 +78,16 @@ def index(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _mark_neighbour_codes(themes: list[Theme]) -> None:
+    """Give each criterion the codes above and below it, for the "Move" buttons to say which
+    codes a move swaps."""
+    for theme in themes:
+        criteria = list(theme.criteria.all())
+        for index, criterion in enumerate(criteria):
+            criterion.code_above = criteria[index - 1].code if index else ""
+            criterion.code_below = criteria[index + 1].code if index + 1 < len(criteria) else ""
+
+
 @permission_required(VIEW)
 def version_detail(request: HttpRequest, pk: int) -> HttpResponse:
     version = version_for_user(request.user, pk)
@@ -91,6 +102,8 @@ def version_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "can_manage": can_manage,
         "can_edit": can_manage and version.is_draft,
     }
+    if context["can_edit"]:
+        _mark_neighbour_codes(themes)
     if can_manage:
         context["events"] = version_events(version)
         if version.is_draft:
@@ -255,7 +268,7 @@ def version_settings(request: HttpRequest, pk: int) -> HttpResponse:
         return refusal
     if request.method == "POST":
         form = VersionSettingsForm(request.POST)
-        formset = ScaleFormSet(request.POST, prefix="scale")
+        formset = ScaleFormSet(request.POST, initial=version.scale, prefix="scale")
     else:
         form = VersionSettingsForm(initial=VersionSettingsForm.initial_for(version))
         formset = ScaleFormSet(initial=version.scale, prefix="scale")
@@ -277,7 +290,13 @@ def version_settings(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "standards/version_settings.html",
-        {"version": version, "standard": version.standard, "form": form, "formset": formset},
+        {
+            "version": version,
+            "standard": version.standard,
+            "form": form,
+            "formset": formset,
+            "errors": error_summary(form, formset) if form.is_bound else [],
+        },
     )
 
 
@@ -435,7 +454,13 @@ def criterion_move(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, "Choose whether to move the criterion up or down.")
     else:
         try:
-            services.criterion_move(criterion=criterion, offset=offset)
+            renumbered = services.criterion_move(criterion=criterion, offset=offset)
         except DomainError as error:
             messages.error(request, str(error))
+        else:
+            if renumbered:
+                messages.success(
+                    request,
+                    "Criteria renumbered: " + "; ".join(str(item) for item in renumbered) + ".",
+                )
     return redirect(f"{_version_url(version)}#criterion-{criterion.pk}")

@@ -6,7 +6,14 @@ from django.db import IntegrityError, transaction
 
 from accounts.models import User
 
-from ..models import Criterion, Standard, StandardVersion, Theme, VersionEvent
+from ..models import (
+    Criterion,
+    Standard,
+    StandardVersion,
+    Theme,
+    VersionEvent,
+    criterion_position,
+)
 from .schema import StandardDocument, StandardFileInvalid, standard_file_parse
 
 
@@ -98,9 +105,9 @@ def _version_create(document: StandardDocument, standard: Standard) -> StandardV
             mandatory=criterion.mandatory,
             na_allowed=criterion.na_allowed,
             weight=criterion.weight,
-            order=position,
+            order=criterion_position(criterion.code),
         )
         for theme, theme_data in zip(themes, document.themes, strict=True)
-        for position, criterion in enumerate(theme_data.criteria, start=1)
+        for criterion in theme_data.criteria
     )
     return version

@@ -427,18 +427,88 @@ def test_criteria_of_a_published_version_cannot_change():
     assert _codes(version) == ["1.1", "2.1", "3.1", "4.1"]
 
 
-def test_reordering_and_moving_criteria():
+def _listed(theme) -> list[tuple[str, str]]:
+    """(code, title) of a theme's criteria as every page lists them."""
+    return [(c.code, c.title) for c in Criterion.objects.filter(theme=theme)]
+
+
+def test_moving_a_criterion_up_renumbers_it_and_its_neighbour():
+    draft = draft_version(criteria_per_theme=3)
+    theme = draft.themes.get(number=1)
+    second = theme.criteria.get(code="1.2")
+    renumbered = services.criterion_move(criterion=second, offset=-1)
+    assert [(item.old_code, item.new_code) for item in renumbered] == [
+        ("1.2", "1.1"),
+        ("1.1", "1.2"),
+    ]
+    assert str(renumbered[0]) == "1.2 “Criterion 1.2” is now 1.1"
+    # The list is in code order and the criterion moved up is now the one cited as 1.1.
+    assert _listed(theme) == [
+        ("1.1", "Criterion 1.2"),
+        ("1.2", "Criterion 1.1"),
+        ("1.3", "Criterion 1.3"),
+    ]
+    assert Criterion.objects.get(pk=second.pk).code == "1.1"
+    orders = list(Criterion.objects.filter(theme=theme).values_list("code", "order"))
+    assert orders == [("1.1", 1), ("1.2", 2), ("1.3", 3)]
+    assert services.criterion_move(criterion=second, offset=-1) == []  # already first
+    assert _listed(theme)[0] == ("1.1", "Criterion 1.2")
+
+
+def test_moving_down_past_a_gap_in_the_codes_swaps_the_two_codes():
+    draft = draft_version(criteria_per_theme=2)
+    theme = draft.themes.get(number=2)
+    last = theme.criteria.get(code="2.2")
+    services.criterion_update(criterion=last, code="2.7", title="Later", requirement="R")
+    first = theme.criteria.get(code="2.1")
+    renumbered = services.criterion_move(criterion=first, offset=1)
+    assert {(item.old_code, item.new_code) for item in renumbered} == {
+        ("2.1", "2.7"),
+        ("2.7", "2.1"),
+    }
+    assert _listed(theme) == [("2.1", "Later"), ("2.7", "Criterion 2.1")]
+
+
+def test_reordering_hands_out_the_themes_codes_in_the_new_order():
     draft = draft_version(criteria_per_theme=3)
     theme = draft.themes.get(number=1)
     ids = {c.code: c.pk for c in theme.criteria.all()}
-    services.criteria_reorder(theme=theme, criterion_ids=[ids["1.3"], ids["1.1"], ids["1.2"]])
-    assert _codes(draft)[:3] == ["1.3", "1.1", "1.2"]
-    services.criterion_move(criterion=Criterion.objects.get(pk=ids["1.2"]), offset=-1)
-    assert _codes(draft)[:3] == ["1.3", "1.2", "1.1"]
-    services.criterion_move(criterion=Criterion.objects.get(pk=ids["1.3"]), offset=-1)  # first
-    assert _codes(draft)[:3] == ["1.3", "1.2", "1.1"]
+    renumbered = services.criteria_reorder(
+        theme=theme, criterion_ids=[ids["1.3"], ids["1.1"], ids["1.2"]]
+    )
+    assert [(item.old_code, item.new_code) for item in renumbered] == [
+        ("1.3", "1.1"),
+        ("1.1", "1.2"),
+        ("1.2", "1.3"),
+    ]
+    assert _listed(theme) == [
+        ("1.1", "Criterion 1.3"),
+        ("1.2", "Criterion 1.1"),
+        ("1.3", "Criterion 1.2"),
+    ]
     with pytest.raises(DomainError, match="exactly once"):
         services.criteria_reorder(theme=theme, criterion_ids=[ids["1.1"], ids["1.1"], ids["1.2"]])
+
+
+def test_a_criterion_takes_its_place_by_code_when_added_or_renumbered():
+    draft = draft_version(criteria_per_theme=2)
+    theme = draft.themes.get(number=3)
+    services.criterion_create(theme=theme, code="3.10", title="Tenth", requirement="R")
+    services.criterion_create(theme=theme, code="3.9", title="Ninth", requirement="R")
+    first = theme.criteria.get(code="3.1")
+    services.criterion_update(criterion=first, code="3.5", title="Fifth", requirement="R")
+    assert [code for code, _ in _listed(theme)] == ["3.2", "3.5", "3.9", "3.10"]
+
+
+def test_a_copy_lists_its_criteria_in_code_order():
+    version = published_version(criteria_per_theme=2)
+    draft = services.version_copy_as_draft(version=version, number="copy", user=None)
+    assert _codes(draft) == ["1.1", "1.2", "2.1", "2.2", "3.1", "3.2", "4.1", "4.2"]
+    assert list(
+        Criterion.objects.filter(theme__version=draft, theme__number=1).values_list(
+            "order", flat=True
+        )
+    ) == [1, 2]
 
 
 # --- the demonstration edition --------------------------------------------------------------

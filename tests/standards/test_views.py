@@ -1,6 +1,7 @@
 """The standard's pages: what each role sees, and the administrators' editing journeys."""
 
 import re
+from html.parser import HTMLParser
 
 import pytest
 import yaml
@@ -406,6 +407,114 @@ def test_a_scale_without_a_partial_level_is_refused(login, administrator, family
     assert StandardVersion.objects.get(pk=draft.pk).scale == draft.scale
 
 
+class _FormValues(HTMLParser):
+    """What a browser posts for the page's form as it stands: inputs, ticked boxes, the selected
+    (or first) option of each select, textareas."""
+
+    def __init__(self):
+        super().__init__()
+        self.values: dict[str, str] = {}
+        self._select: str | None = None
+        self._select_first: str | None = None
+        self._textarea: str | None = None
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        name = attrs.get("name")
+        if tag == "input" and name and attrs.get("type") not in {"submit", "button", "file"}:
+            if attrs.get("type") in {"checkbox", "radio"}:
+                if "checked" in attrs:
+                    self.values[name] = attrs.get("value") or "on"
+            else:
+                self.values[name] = attrs.get("value") or ""
+        elif tag == "select" and name:
+            self._select, self._select_first = name, None
+        elif tag == "option" and self._select:
+            value = attrs.get("value", "")
+            if self._select_first is None:
+                self._select_first = value
+                self.values.setdefault(self._select, value)
+            if "selected" in attrs:
+                self.values[self._select] = value
+        elif tag == "textarea" and name:
+            self._textarea = name
+            self.values[name] = ""
+
+    def handle_endtag(self, tag):
+        if tag == "select":
+            self._select = None
+        elif tag == "textarea":
+            self._textarea = None
+
+    def handle_data(self, data):
+        if self._textarea:
+            self.values[self._textarea] += data.removeprefix("\n")
+
+
+def _form_as_posted(response) -> dict[str, str]:
+    html = response.content.decode()
+    html = html[html.find('<form method="post" data-warn-unsaved') :]
+    parser = _FormValues()
+    parser.feed(html[: html.find("</form>")])
+    values = parser.values
+    values.pop("csrfmiddlewaretoken", None)
+    return values
+
+
+def test_the_settings_page_saves_unchanged(login, administrator, family):
+    """Pressing Save without changing anything posts the empty extra level too: it is ignored."""
+    draft = family["draft"]
+    client = login(administrator)
+    url = reverse("standards:version_settings", args=[draft.pk])
+    data = _form_as_posted(client.get(url))
+    assert data["scale-TOTAL_FORMS"] == "4" and data["scale-3-code"] == ""
+    response = client.post(url, data)
+    assert response.status_code == 302, _text(response)
+    assert _messages(client.get(response["Location"])) == [
+        "The settings of version 2027.1-draft are saved."
+    ]
+    assert StandardVersion.objects.get(pk=draft.pk).scale == draft.scale
+
+
+def test_a_half_filled_level_is_refused_with_a_summary_at_the_top(login, administrator, family):
+    draft = family["draft"]
+    client = login(administrator)
+    url = reverse("standards:version_settings", args=[draft.pk])
+    data = _form_as_posted(client.get(url))
+    data["scale-3-label"] = "Not started"
+    data["certificate_validity_months"] = "500"
+    response = client.post(url, data)
+    assert response.status_code == 200
+    html = response.content.decode()
+    summary = html[
+        html.find('id="error-summary"') : html.find("</div>", html.find('id="error-summary"'))
+    ]
+    assert html.find('id="error-summary"') < html.find('name="notes"')  # above every field
+    assert "autofocus" in summary and 'tabindex="-1"' in summary
+    assert "There is a problem" in summary and "Nothing has been saved" in summary
+    assert (
+        'href="#id_certificate_validity_months">Certificate validity (months): Ensure this value '
+        "is less than or equal to 120." in summary
+    )
+    assert 'href="#id_scale-3-code">Level 4, code: This field is required.' in summary
+    assert 'href="#id_scale-3-meaning">Level 4, counts as: This field is required.' in summary
+    assert "Level 4, label" not in summary
+    assert "<title>Error: Settings of version" in html
+    assert StandardVersion.objects.get(pk=draft.pk).scale == draft.scale
+
+
+def test_a_refused_scale_is_announced_at_the_top(login, administrator, family):
+    draft = family["draft"]
+    response = login(administrator).post(
+        reverse("standards:version_settings", args=[draft.pk]),
+        _settings_data(draft, **{"scale-1-DELETE": "on"}),
+    )
+    html = response.content.decode()
+    summary = html[html.find('id="error-summary"') : html.find('name="notes"')]
+    assert 'href="#scale-errors">' in summary and "meaning partial" in summary
+    assert 'id="scale-errors"' in html
+
+
 def test_editing_a_theme(login, administrator, family):
     draft = family["draft"]
     response = login(administrator).post(
@@ -454,13 +563,44 @@ def test_adding_editing_moving_and_deleting_a_criterion(login, administrator, fa
     assert criterion.na_allowed and str(criterion.weight) == "1.50"
 
     client.post(reverse("standards:criterion_move", args=[criterion.pk]), {"direction": "up"})
-    codes = list(
-        draft.themes.get(number=2).criteria.order_by("order").values_list("code", flat=True)
-    )
-    assert codes == ["2.1", "2.3", "2.2"]
+    listed = list(draft.themes.get(number=2).criteria.values_list("code", "title"))
+    assert listed == [
+        ("2.1", "Criterion 2.1"),
+        ("2.2", "Accessible materials and venues"),
+        ("2.3", "Criterion 2.2"),
+    ]
 
     client.post(reverse("standards:criterion_delete", args=[criterion.pk]))
     assert not Criterion.objects.filter(pk=criterion.pk).exists()
+
+
+def test_moving_a_criterion_keeps_codes_in_order_and_says_which_changed(
+    login, administrator, family
+):
+    draft = family["draft"]
+    client = login(administrator)
+    second = Criterion.objects.get(theme__version=draft, code="1.2")
+    page = client.get(reverse("standards:version_detail", args=[draft.pk])).content.decode()
+    assert (
+        'data-confirm="Move criterion 1.2 up? It will be renumbered 1.1, and the criterion now '
+        'numbered 1.1 will become 1.2."' in page
+    )
+    assert 'data-confirm="Move criterion 1.1 down? It will be renumbered 1.2' in page
+    response = client.post(
+        reverse("standards:criterion_move", args=[second.pk]), {"direction": "up"}, follow=True
+    )
+    assert _messages(response) == [
+        "Criteria renumbered: 1.2 “Criterion 1.2” is now 1.1; 1.1 “Criterion 1.1” is now 1.2."
+    ]
+    text = _text(response)
+    assert text.index("1.1 Criterion 1.2") < text.index("1.2 Criterion 1.1")
+    assert Criterion.objects.get(pk=second.pk).code == "1.1"
+    # Moving the first criterion up changes nothing and says nothing.
+    response = client.post(
+        reverse("standards:criterion_move", args=[second.pk]), {"direction": "up"}, follow=True
+    )
+    assert _messages(response) == []
+    assert Criterion.objects.get(pk=second.pk).code == "1.1"
 
 
 def test_a_criterion_code_from_another_theme_is_refused(login, administrator, family):
