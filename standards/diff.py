@@ -1,9 +1,15 @@
-"""What changed between two versions of a standard: settings, themes, criteria added, removed, changed.
+"""What changed between two versions of a standard: settings, themes, criteria added, removed,
+changed, renumbered or moved.
 
-Criteria are matched by code, the way people refer to them ("criterion 2.3"): a renumbered
-criterion shows as one removed and one added. Text changes are shown word by word (difflib), as
-segments the template marks up with the diff-ins / diff-del classes; nothing here builds HTML, so
-the text stays auto-escaped.
+Criteria are cited by code ("criterion 2.3"), so they are matched by code, and then by content:
+a criterion whose code changed but whose title (or, failing that, requirement) is the same is
+reported as renumbered ("2.3, was 2.2"), not as one removed and one added. A theme that lists the
+same criteria in a different order without renumbering them (possible in versions published before
+order always followed code) is reported too. All the matching is in ``_match_criteria``, so a
+stable identity for criteria can later replace the matching by content in one place.
+
+Text changes are shown word by word (difflib), as segments the template marks up with the
+diff-ins / diff-del classes; nothing here builds HTML, so the text stays auto-escaped.
 """
 
 from __future__ import annotations
@@ -46,6 +52,30 @@ class CriterionChange:
 
 
 @dataclass(frozen=True)
+class CriterionMove:
+    """A criterion that has a different code in the later version (and maybe other changes)."""
+
+    old_code: str
+    code: str
+    title: str
+    criterion_pk: int
+    changes: list[FieldChange]
+
+    @property
+    def caption(self) -> str:
+        return f"Changes to criterion {self.code} (was {self.old_code})"
+
+
+@dataclass(frozen=True)
+class OrderChange:
+    """A theme listing the same codes in a different order."""
+
+    number: int
+    before: list[str]
+    after: list[str]
+
+
+@dataclass(frozen=True)
 class ThemeChange:
     number: int
     title: str
@@ -65,10 +95,20 @@ class Comparison:
     added: list[Criterion] = field(default_factory=list)
     removed: list[Criterion] = field(default_factory=list)
     changed: list[CriterionChange] = field(default_factory=list)
+    moved: list[CriterionMove] = field(default_factory=list)
+    reordered: list[OrderChange] = field(default_factory=list)
 
     @property
     def has_changes(self) -> bool:
-        return bool(self.settings or self.themes or self.added or self.removed or self.changed)
+        return bool(
+            self.settings
+            or self.themes
+            or self.added
+            or self.removed
+            or self.changed
+            or self.moved
+            or self.reordered
+        )
 
 
 def word_diff(before: str, after: str) -> list[Segment]:
@@ -176,16 +216,9 @@ def versions_compare(old: StandardVersion, new: StandardVersion) -> Comparison:
             title = (after or before).title  # type: ignore[union-attr]
             comparison.themes.append(ThemeChange(number, title, changes))
 
-    def criteria(version: StandardVersion) -> dict[str, Criterion]:
-        return {c.code: c for theme in version.themes.all() for c in theme.criteria.all()}
-
-    old_criteria, new_criteria = criteria(old), criteria(new)
-    comparison.removed = [c for code, c in old_criteria.items() if code not in new_criteria]
-    comparison.added = [c for code, c in new_criteria.items() if code not in old_criteria]
-    for code, after in new_criteria.items():
-        before = old_criteria.get(code)
-        if before is None:
-            continue
+    old_criteria, new_criteria = _criteria(old), _criteria(new)
+    pairs, comparison.removed, comparison.added = _match_criteria(old_criteria, new_criteria)
+    for before, after in pairs:
         changes = _changes(
             [
                 (label, a, b)
@@ -194,6 +227,74 @@ def versions_compare(old: StandardVersion, new: StandardVersion) -> Comparison:
                 )
             ]
         )
-        if changes:
-            comparison.changed.append(CriterionChange(code, after.title, after.pk, changes))
+        if before.code != after.code:
+            comparison.moved.append(
+                CriterionMove(before.code, after.code, after.title, after.pk, changes)
+            )
+        elif changes:
+            comparison.changed.append(CriterionChange(after.code, after.title, after.pk, changes))
+    comparison.reordered = _order_changes(old, new, pairs)
     return comparison
+
+
+def _criteria(version: StandardVersion) -> list[Criterion]:
+    """The version's criteria as its pages list them (the loaded order)."""
+    return [c for theme in version.themes.all() for c in theme.criteria.all()]
+
+
+def _key(text: str) -> str:
+    return " ".join(text.split()).casefold()
+
+
+def _match_criteria(
+    old: list[Criterion], new: list[Criterion]
+) -> tuple[list[tuple[Criterion, Criterion]], list[Criterion], list[Criterion]]:
+    """Pair each criterion of ``old`` with its counterpart in ``new``: (pairs, removed, added).
+
+    In turn: the same code and title; then the same title, then the same requirement, under any
+    code (a renumbered criterion); then the same code whatever its text (a criterion reworded).
+    What is left was removed or added.
+    """
+    old_left = {c.code: c for c in old}
+    new_left = {c.code: c for c in new}
+    pairs: list[tuple[Criterion, Criterion]] = []
+
+    def pair(before: Criterion, after: Criterion) -> None:
+        pairs.append((before, after))
+        del old_left[before.code], new_left[after.code]
+
+    for code, after in list(new_left.items()):
+        before = old_left.get(code)
+        if before is not None and _key(before.title) == _key(after.title):
+            pair(before, after)
+    for attribute in ("title", "requirement"):
+        candidates: dict[str, list[Criterion]] = {}
+        for before in old_left.values():
+            candidates.setdefault(_key(getattr(before, attribute)), []).append(before)
+        for after in list(new_left.values()):
+            key = _key(getattr(after, attribute))
+            if key and candidates.get(key):
+                pair(candidates[key].pop(0), after)
+    for code, after in list(new_left.items()):
+        if code in old_left:
+            pair(old_left[code], after)
+    return pairs, list(old_left.values()), list(new_left.values())
+
+
+def _order_changes(
+    old: StandardVersion, new: StandardVersion, pairs: list[tuple[Criterion, Criterion]]
+) -> list[OrderChange]:
+    """Themes whose criteria that kept their code are listed in a different order."""
+    kept = {before.pk: after.pk for before, after in pairs if before.code == after.code}
+    kept_after = set(kept.values())
+    new_themes = {theme.number: theme for theme in new.themes.all()}
+    changes = []
+    for theme in old.themes.all():
+        counterpart = new_themes.get(theme.number)
+        if counterpart is None:
+            continue
+        before = [c.code for c in theme.criteria.all() if c.pk in kept]
+        after = [c.code for c in counterpart.criteria.all() if c.pk in kept_after]
+        if before != after:
+            changes.append(OrderChange(theme.number, before, after))
+    return changes

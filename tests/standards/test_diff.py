@@ -92,3 +92,72 @@ def test_comparing_a_version_with_itself_finds_nothing():
     comparison = versions_compare(version, version)
     assert not comparison.has_changes
     assert (comparison.added, comparison.removed, comparison.changed) == ([], [], [])
+
+
+def _update(criterion, **changes):
+    fields = {
+        name: getattr(criterion, name)
+        for name in ("code", "title", "requirement", "guidance", "evidence_examples", "mandatory")
+    }
+    services.criterion_update(criterion=criterion, **{**fields, **changes})
+
+
+def _draft_of(version, number="2027.1"):
+    return services.version_copy_as_draft(version=version, number=number, user=None)
+
+
+def test_a_move_is_reported_as_renumbering_not_as_changed_text():
+    old = published_version(criteria_per_theme=3, number="2026.1")
+    draft = _draft_of(old)
+    third = Criterion.objects.get(theme__version=draft, code="1.3")
+    services.criterion_move(criterion=third, offset=-1)  # 1.3 ↔ 1.2
+    comparison = versions_compare(version_with_content(old.pk), version_with_content(draft.pk))
+    assert comparison.has_changes
+    assert [(m.old_code, m.code, m.title, m.changes) for m in comparison.moved] == [
+        ("1.3", "1.2", "Criterion 1.3", []),
+        ("1.2", "1.3", "Criterion 1.2", []),
+    ]
+    assert (comparison.added, comparison.removed, comparison.changed) == ([], [], [])
+    assert comparison.reordered == []
+
+
+def test_a_criterion_inserted_in_the_middle_renumbers_the_ones_after_it():
+    old = published_version(criteria_per_theme=2, number="2026.1")
+    draft = _draft_of(old)
+    second = Criterion.objects.get(theme__version=draft, code="2.2")
+    _update(second, code="2.3", requirement="Reworded.")
+    services.criterion_create(
+        theme=draft.themes.get(number=2), code="2.2", title="Inserted", requirement="New."
+    )
+    comparison = versions_compare(version_with_content(old.pk), version_with_content(draft.pk))
+    assert [c.code for c in comparison.added] == ["2.2"]
+    assert comparison.removed == [] and comparison.changed == []
+    [move] = comparison.moved
+    assert (move.old_code, move.code) == ("2.2", "2.3")
+    assert [change.label for change in move.changes] == ["Requirement"]
+    assert move.caption == "Changes to criterion 2.3 (was 2.2)"
+
+
+def test_a_reworded_criterion_that_kept_its_code_is_changed_not_moved():
+    old = published_version(criteria_per_theme=2, number="2026.1")
+    draft = _draft_of(old)
+    first = Criterion.objects.get(theme__version=draft, code="3.1")
+    _update(first, title="New title", requirement="New.")
+    comparison = versions_compare(version_with_content(old.pk), version_with_content(draft.pk))
+    assert comparison.moved == []
+    assert [(c.code, [f.label for f in c.changes]) for c in comparison.changed] == [
+        ("3.1", ["Title", "Requirement"])
+    ]
+
+
+def test_a_change_of_order_without_renumbering_is_reported():
+    """Versions published before order followed code could list 1.2 before 1.1."""
+    old = published_version(criteria_per_theme=3, number="2026.1")
+    draft = _draft_of(old)
+    Criterion.objects.filter(theme__version=draft, code="1.1").update(order=5)
+    comparison = versions_compare(version_with_content(old.pk), version_with_content(draft.pk))
+    assert comparison.has_changes
+    assert comparison.moved == [] and comparison.changed == []
+    assert [(o.number, o.before, o.after) for o in comparison.reordered] == [
+        (1, ["1.1", "1.2", "1.3"], ["1.2", "1.3", "1.1"])
+    ]

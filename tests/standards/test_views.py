@@ -193,6 +193,22 @@ def test_comparing_two_versions(login, assessor, family):
     assert "2027.1-draft" not in html  # assessors cannot pick the draft
 
 
+def test_the_comparison_lists_renumbered_criteria(login, administrator, family):
+    published, draft = family["published"], family["draft"]
+    client = login(administrator)
+    second = Criterion.objects.get(theme__version=draft, code="4.2")
+    client.post(reverse("standards:criterion_move", args=[second.pk]), {"direction": "up"})
+    url = reverse("standards:version_compare", args=[draft.standard_id])
+    text = _text(client.get(url, {"old": published.pk, "new": draft.pk}))
+    assert "0 criteria added" in text and "0 criteria removed" in text
+    assert "0 criteria changed" in text and "2 criteria renumbered" in text
+    assert (
+        "Criteria renumbered or moved "
+        "4.1 Criterion 4.2 , was 4.2 in version 2026.2 "
+        "4.2 Criterion 4.1 , was 4.1 in version 2026.2" in text
+    )
+
+
 def test_comparing_a_version_with_itself_is_refused(login, assessor, family):
     url = reverse("standards:version_compare", args=[family["published"].standard.pk])
     pk = family["published"].pk
