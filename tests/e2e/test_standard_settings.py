@@ -1,0 +1,91 @@
+"""An administrator edits a draft's settings and scale in Chromium: saving unchanged works, and a
+refusal is announced at the top of the long page, with focus on it and links to each problem."""
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from standards.models import Criterion
+from standards.services import demonstration_edition_load, version_copy_as_draft
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def draft(db):
+    return version_copy_as_draft(version=demonstration_edition_load(), number="2027.1", user=None)
+
+
+def test_saving_settings_unchanged_and_seeing_a_refusal_at_the_top(
+    page, live_server, administrator, sign_in, screenshot, assert_accessible, console_errors, draft
+):
+    sign_in(administrator)
+    url = f"{live_server.url}/standards/versions/{draft.pk}/settings/"
+    page.goto(url)
+    page.get_by_role("button", name="Save settings").click()
+    page.wait_for_url(re.compile(rf"/standards/versions/{draft.pk}/$"))
+    assert page.get_by_text("The settings of version 2027.1 are saved.").is_visible()
+
+    page.goto(url)
+    page.locator("#id_scale-3-label").fill("Not started")
+    page.get_by_label("Certificate validity (months)").fill("500")
+    page.get_by_role("button", name="Save settings").click()
+    page.wait_for_load_state()
+    summary = page.locator("#error-summary")
+    assert summary.is_visible()
+    assert page.evaluate("document.activeElement.id") == "error-summary"
+    assert summary.get_by_role("heading", name="There is a problem").is_visible()
+    assert page.title().startswith("Error: ")
+    # The summary is above everything else in the form and in view without scrolling.
+    box = summary.bounding_box()
+    assert box is not None and box["y"] < page.viewport_size["height"]
+    links = summary.get_by_role("link")
+    assert links.all_inner_texts() == [
+        "Certificate validity (months): Ensure this value is less than or equal to 120.",
+        "Level 4, code: This field is required.",
+        "Level 4, counts as: This field is required.",
+    ]
+    assert_accessible("settings refused")
+    screenshot("standard-settings-refused-desktop")
+
+    summary.get_by_role("link", name="Level 4, code: This field is required.").click()
+    assert page.evaluate("document.activeElement.id") == "id_scale-3-code"
+
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.reload()  # the resubmission shows the refusal again, now at phone width
+    page.wait_for_load_state()
+    assert page.evaluate("document.activeElement.id") == "error-summary"
+    box = page.locator("#error-summary").bounding_box()
+    assert box is not None and box["y"] < 844
+    assert_accessible("settings refused, phone width")
+    screenshot("standard-settings-refused-phone")
+    assert console_errors == []
+
+
+def test_moving_a_criterion_up_asks_first_and_renumbers(
+    page, live_server, administrator, sign_in, screenshot, assert_accessible, console_errors, draft
+):
+    second = Criterion.objects.get(theme__version=draft, code="1.2")
+    sign_in(administrator)
+    page.goto(f"{live_server.url}/standards/versions/{draft.pk}/")
+    questions: list[str] = []
+
+    def answer(dialog):
+        questions.append(dialog.message)
+        dialog.accept()
+
+    page.on("dialog", answer)
+    page.get_by_role("button", name="Move up criterion 1.2 (it becomes 1.1)").click()
+    page.wait_for_load_state()
+    assert questions == [
+        "Move criterion 1.2 up? It will be renumbered 1.1, and the criterion now numbered 1.1 "
+        "will become 1.2."
+    ]
+    expect(page.get_by_role("alert")).to_contain_text(
+        re.compile(r"Criteria renumbered: 1\.2 “.+” is now 1\.1; 1\.1 “.+” is now 1\.2\.")
+    )
+    expect(page.locator(f"#criterion-{second.pk} .criterion-code")).to_have_text("1.1")
+    assert_accessible("version after a move")
+    screenshot("standard-version-after-move")
+    assert console_errors == []
