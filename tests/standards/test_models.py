@@ -1,8 +1,10 @@
 """Model invariants and database constraints of the standard."""
 
+import importlib
 from decimal import Decimal
 
 import pytest
+from django.apps import apps
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
@@ -154,3 +156,19 @@ def test_criteria_are_ordered_by_theme_then_position():
     codes = list(Criterion.objects.filter(theme__version=version).values_list("code", flat=True))
     assert codes == ["1.2", "1.1", "2.1", "2.2", "3.1", "3.2", "4.1", "4.2"]
     assert str(first_theme) == "Theme 1: Leadership, management and organisation"
+
+
+def test_drafts_already_stored_are_put_in_code_order_by_the_migration():
+    migration = importlib.import_module(
+        "standards.migrations.0005_draft_criteria_order_follows_code"
+    )
+    draft = draft_version(criteria_per_theme=2)
+    published = published_version(criteria_per_theme=2)
+    Criterion.objects.filter(theme__version=draft, code="1.1").update(order=9)
+    migration.order_by_code(apps, None)
+    assert list(
+        Criterion.objects.filter(theme__version=draft, theme__number=1).values_list("code", "order")
+    ) == [("1.1", 1), ("1.2", 2)]
+    assert list(
+        Criterion.objects.filter(theme__version=published).values_list("order", flat=True)
+    ) == [1, 2, 1, 2, 1, 2, 1, 2]
