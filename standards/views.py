@@ -23,6 +23,7 @@ from .diff import versions_compare
 from .forms import (
     CompareForm,
     CriterionForm,
+    ErrorLink,
     ScaleFormSet,
     StandardImportForm,
     ThemeForm,
@@ -272,6 +273,7 @@ def version_settings(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         form = VersionSettingsForm(initial=VersionSettingsForm.initial_for(version))
         formset = ScaleFormSet(initial=version.scale, prefix="scale")
+    refusals: list[ErrorLink] = []
     if request.method == "POST" and form.is_valid() and formset.is_valid():
         try:
             services.version_settings_update(
@@ -283,7 +285,8 @@ def version_settings(request: HttpRequest, pk: int) -> HttpResponse:
                 notes=form.cleaned_data["notes"],
             )
         except DomainError as error:
-            form.add_error(None, str(error))
+            # Shown once, in the summary at the top (the form's own error block would repeat it).
+            refusals.append(ErrorLink(str(error)))
         else:
             messages.success(request, f"The settings of version {version.number} are saved.")
             return redirect(_version_url(version))
@@ -295,7 +298,7 @@ def version_settings(request: HttpRequest, pk: int) -> HttpResponse:
             "standard": version.standard,
             "form": form,
             "formset": formset,
-            "errors": error_summary(form, formset) if form.is_bound else [],
+            "errors": refusals + (error_summary(form, formset) if form.is_bound else []),
         },
     )
 

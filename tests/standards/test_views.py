@@ -8,6 +8,7 @@ import yaml
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+from qismet_portal.exceptions import DomainError
 from standards import services
 from standards.models import Criterion, Standard, StandardVersion, VersionStatus
 
@@ -529,6 +530,23 @@ def test_a_refused_scale_is_announced_at_the_top(login, administrator, family):
     summary = html[html.find('id="error-summary"') : html.find('name="notes"')]
     assert 'href="#scale-errors">' in summary and "meaning partial" in summary
     assert 'id="scale-errors"' in html
+
+
+def test_a_refusal_by_the_service_is_shown_once_in_the_summary(
+    login, administrator, family, monkeypatch
+):
+    def refuse(**kwargs):
+        raise DomainError("Outcome rule: the conditions are stricter than accreditation")
+
+    monkeypatch.setattr(services, "version_settings_update", refuse)
+    draft = family["draft"]
+    response = login(administrator).post(
+        reverse("standards:version_settings", args=[draft.pk]), _settings_data(draft)
+    )
+    html = response.content.decode()
+    summary = html[html.find('id="error-summary"') : html.find('name="notes"')]
+    assert "<li>Outcome rule: the conditions are stricter than accreditation</li>" in summary
+    assert html.count("the conditions are stricter than accreditation") == 1
 
 
 def test_editing_a_theme(login, administrator, family):
