@@ -88,4 +88,16 @@ def test_moving_a_criterion_up_asks_first_and_renumbers(
     expect(page.locator(f"#criterion-{second.pk} .criterion-code")).to_have_text("1.1")
     assert_accessible("version after a move")
     screenshot("standard-version-after-move")
+
+    page.goto(
+        f"{live_server.url}/standards/{draft.standard_id}/compare/"
+        f"?old={draft.based_on_id}&new={draft.pk}"
+    )
+    moved = page.locator(
+        "section", has=page.get_by_role("heading", name="Criteria renumbered or moved")
+    )
+    expect(moved.get_by_role("listitem")).to_have_count(2)
+    expect(moved.get_by_role("listitem").first).to_contain_text(", was 1.2 in version 2026.1")
+    assert_accessible("comparison after a move")
+    screenshot("standard-compare-after-move")
     assert console_errors == []
