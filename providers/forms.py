@@ -338,7 +338,7 @@ class AccountRequestEditForm(AccountRequestForm):
                 "contact_email",
                 "contact_phone",
             ),
-            Fieldset("Their programmes", "programmes_description"),
+            "programmes_description",
             Submit("save", "Save changes"),
         )
 
