@@ -7,6 +7,7 @@ Approval reuses ``organisation_create``: the organisation is registered and the 
 is invited as its lead, exactly as when an administrator registers an organisation directly.
 """
 
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -128,6 +129,19 @@ def account_request_update(
         raise DomainError(" ".join(STAFF_CONFLICT_MESSAGES[field] for field in conflicts))
     for field, (_, after) in changes.items():
         setattr(account_request, field, after)
+    try:
+        # what the form checks, checked again whatever the caller: required, lengths, choices
+        account_request.clean_fields(
+            exclude={f.name for f in AccountRequest._meta.fields} - set(changes)
+        )
+    except ValidationError as error:
+        raise DomainError(
+            " ".join(
+                f"{AccountRequestEdit.LABELS[field]}: {message}"
+                for field, messages in error.message_dict.items()
+                for message in messages
+            )
+        ) from None
     try:
         with transaction.atomic():
             account_request.save(update_fields=[*changes, "updated_at"])

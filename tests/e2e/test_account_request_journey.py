@@ -6,6 +6,7 @@ import re
 import pytest
 from django.core import mail
 from django.core.cache import cache
+from playwright.sync_api import expect
 
 from providers.models import Organisation
 
@@ -49,16 +50,18 @@ def test_visitor_asks_for_an_account_and_administrator_corrects_and_approves_it(
 
     # The footer's link to the standard is readable without signing in.
     page.get_by_role("contentinfo").get_by_role("link", name="About the standard").click()
-    assert _h1(page, "About the QISMET standard").is_visible()
-    assert page.get_by_role("heading", name="Theme 4: Performance management").is_visible()
+    expect(_h1(page, "About the QISMET standard")).to_be_visible()
+    expect(page.get_by_role("heading", name="Theme 4: Performance management")).to_be_visible()
     both_widths("about-the-standard")
 
     page.goto(live_server.url + "/accounts/signup/")
-    assert page.get_by_role("link", name="ask for an account for your organisation").is_visible()
+    expect(
+        page.get_by_role("link", name="ask for an account for your organisation")
+    ).to_be_visible()
 
     page.goto(live_server.url + "/accounts/login/")
     page.get_by_role("link", name="ask for an account for your organisation").click()
-    assert _h1(page, "Ask for an account for your organisation").is_visible()
+    expect(_h1(page, "Ask for an account for your organisation")).to_be_visible()
     page.get_by_label("Organisation name").fill("Harbur Diabetes Edukation")
     page.get_by_label("Region").select_option(label="South West")
     page.get_by_label("Your full name").fill("Hari Harbour")
@@ -67,8 +70,8 @@ def test_visitor_asks_for_an_account_and_administrator_corrects_and_approves_it(
         "Structured education for adults with type 2 diabetes, in groups of eight."
     )
     page.get_by_role("button", name="Send request").click()
-    assert _h1(page, "Thank you: we have your request").is_visible()
-    assert page.get_by_text("We have emailed you to confirm").is_visible()
+    expect(_h1(page, "Thank you: we have your request")).to_be_visible()
+    expect(page.get_by_text("We have emailed you to confirm")).to_be_visible()
     both_widths("account-request-acknowledged")
 
     acknowledgement = next(m for m in mail.outbox if m.to == ["hari.personal@example.com"])
@@ -79,27 +82,29 @@ def test_visitor_asks_for_an_account_and_administrator_corrects_and_approves_it(
 
     sign_in(administrator)
     page.goto(live_server.url + link[link.index("/providers/") :])
-    assert _h1(page, "Harbur Diabetes Edukation").is_visible()
+    expect(_h1(page, "Harbur Diabetes Edukation")).to_be_visible()
     page.get_by_role("link", name="Correct the details").click()
-    assert _h1(page, "Correct the request's details").is_visible()
+    expect(_h1(page, "Correct the request's details")).to_be_visible()
     page.get_by_label("Organisation name").fill("Harbour Diabetes Education")
     page.get_by_label("Contact's email address").fill("hari@harbour.example.org")
     both_widths("account-request-correct")
     page.get_by_role("button", name="Save changes").click()
 
-    assert _h1(page, "Harbour Diabetes Education").is_visible()
-    assert page.get_by_text("The request's details have been corrected.").is_visible()
-    assert page.get_by_role("heading", name="Corrections by QISMET").is_visible()
-    assert page.get_by_text(
-        "Organisation name: changed from “Harbur Diabetes Edukation” to "
-        "“Harbour Diabetes Education”"
-    ).is_visible()
+    expect(_h1(page, "Harbour Diabetes Education")).to_be_visible()
+    expect(page.get_by_text("The request's details have been corrected.")).to_be_visible()
+    expect(page.get_by_role("heading", name="Corrections by QISMET")).to_be_visible()
+    expect(
+        page.get_by_text(
+            "Organisation name: changed from “Harbur Diabetes Edukation” to "
+            "“Harbour Diabetes Education”"
+        )
+    ).to_be_visible()
     both_widths("account-request-corrected")
 
     page.once("dialog", lambda dialog: dialog.accept())
     page.get_by_role("button", name="Approve and invite Hari Harbour").click()
-    assert _h1(page, "Harbour Diabetes Education").is_visible()
-    assert page.get_by_text("has been registered").is_visible()
+    expect(_h1(page, "Harbour Diabetes Education")).to_be_visible()
+    expect(page.get_by_text("has been registered")).to_be_visible()
     organisation = Organisation.objects.get()
     assert organisation.name == "Harbour Diabetes Education"
     assert [message.to for message in mail.outbox] == [["hari@harbour.example.org"]]

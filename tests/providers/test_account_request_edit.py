@@ -129,6 +129,25 @@ def test_invalid_corrections_are_explained_and_nothing_changes(
     assert not AccountRequestEdit.objects.exists()
 
 
+def test_the_service_validates_whatever_the_caller(administrator, waiting):
+    with pytest.raises(DomainError, match="Organisation name: This field cannot be blank"):
+        services.account_request_update(
+            account_request=waiting, changed_by=administrator, organisation_name="  "
+        )
+    with pytest.raises(DomainError, match="Region: Value 'atlantis' is not a valid choice"):
+        services.account_request_update(
+            account_request=waiting, changed_by=administrator, region="atlantis"
+        )
+    with pytest.raises(DomainError, match="Unexpected details: status"):
+        services.account_request_update(
+            account_request=waiting, changed_by=administrator, status="approved"
+        )
+    waiting.refresh_from_db()
+    assert waiting.organisation_name == "Harbur Diabetes Edukation"
+    assert waiting.region == "south_west"
+    assert not AccountRequestEdit.objects.exists()
+
+
 def test_a_correction_may_not_clash_with_another_organisation_or_request(
     login, administrator, waiting
 ):
