@@ -6,8 +6,16 @@ from django.contrib.auth import password_validation
 from accounts.forms import password_rules_help_text
 from accounts.models import Role, User
 
-from .models import AccountRequest, DeliveryMode, MembershipRole, Organisation, Programme
+from .models import (
+    AccountRequest,
+    AccountRequestEdit,
+    DeliveryMode,
+    MembershipRole,
+    Organisation,
+    Programme,
+)
 from .selectors import account_request_conflicts
+from .services.account_requests import STAFF_CONFLICT_MESSAGES
 from .services.organisations import EDITABLE_FIELDS as ORGANISATION_EDITABLE_FIELDS
 
 #: What each role may do, in the words shown wherever a role is chosen.
@@ -287,14 +295,66 @@ class AccountRequestForm(forms.Form):
 
     def clean(self):
         cleaned = super().clean()
-        conflicts = account_request_conflicts(
-            organisation_name=cleaned.get("organisation_name") or "",
-            contact_email=cleaned.get("contact_email") or "",
-        )
-        for field, message in conflicts.items():
+        for field, message in self.duplicate_errors(cleaned).items():
             if field not in self.errors:
                 self.add_error(field, message)
         return cleaned
+
+    def duplicate_errors(self, cleaned: dict) -> dict[str, str]:
+        """Messages, by field, for an organisation or person who already asked or is registered."""
+        return account_request_conflicts(
+            organisation_name=cleaned.get("organisation_name") or "",
+            contact_email=cleaned.get("contact_email") or "",
+        )
+
+
+class AccountRequestEditForm(AccountRequestForm):
+    """An administrator corrects a waiting request's details before deciding it.
+
+    The same fields and checks as the public form, worded for QISMET staff; a changed name or
+    email address must not clash with another organisation or request.
+    """
+
+    def __init__(self, *args, account_request: AccountRequest, **kwargs):
+        kwargs.setdefault(
+            "initial", {name: getattr(account_request, name) for name in REQUEST_FIELDS}
+        )
+        super().__init__(*args, **kwargs)
+        self.account_request = account_request
+        for name, field in self.fields.items():
+            field.label = AccountRequestEdit.LABELS[name]
+            field.help_text = ""
+            field.widget.attrs.pop("autocomplete", None)
+        self.fields[
+            "contact_email"
+        ].help_text = "Approval invites this address to set up the organisation's lead account."
+        self.helper.layout = Layout(
+            Fieldset("Organisation", "organisation_name", "address", "postcode", "region"),
+            _identifiers_fieldset(),
+            Fieldset(
+                "Person who asked",
+                "contact_name",
+                "contact_job_title",
+                "contact_email",
+                "contact_phone",
+            ),
+            "programmes_description",
+            Submit("save", "Save changes"),
+        )
+
+    def duplicate_errors(self, cleaned: dict) -> dict[str, str]:
+        """Clashes of a changed name or email address with every other organisation or request."""
+
+        def changed(name: str) -> str:
+            value = (cleaned.get(name) or "").strip()
+            return "" if value.lower() == getattr(self.account_request, name).lower() else value
+
+        conflicts = account_request_conflicts(
+            organisation_name=changed("organisation_name"),
+            contact_email=changed("contact_email"),
+            exclude_pk=self.account_request.pk,
+        )
+        return {field: STAFF_CONFLICT_MESSAGES[field] for field in conflicts}
 
 
 class AccountRequestRejectForm(forms.Form):

@@ -312,3 +312,58 @@ class AccountRequest(FSMModelMixin, TimeStampedModel):
     )
     def reject(self) -> None:
         """QISMET declines the request, giving a reason."""
+
+
+class AccountRequestEdit(models.Model):
+    """An administrator's correction of a request's details before it is decided.
+
+    A request is what someone outside QISMET told us; when staff change it (a misspelt name, a
+    work email instead of a personal one) the record keeps who changed which detail, from what
+    and to what, so the organisation that approval registers can be traced back to both.
+    ``changes`` holds ``{field: [before, after]}`` for the fields that changed.
+    """
+
+    account_request = models.ForeignKey(
+        AccountRequest, on_delete=models.CASCADE, related_name="edits"
+    )
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    changed_at = models.DateTimeField(default=timezone.now)
+    changes = models.JSONField()
+
+    #: How staff pages name each detail (the model's labels speak to the requester).
+    LABELS = {
+        "organisation_name": "Organisation name",
+        "address": "Address",
+        "postcode": "Postcode",
+        "region": "Region",
+        "charity_number": "Registered charity number",
+        "company_number": "Companies House number",
+        "nhs_ods_code": "NHS ODS code",
+        "contact_name": "Contact's full name",
+        "contact_job_title": "Contact's job title",
+        "contact_email": "Contact's email address",
+        "contact_phone": "Contact's phone number",
+        "programmes_description": "Their programmes",
+    }
+
+    class Meta:
+        ordering = ["changed_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"Edit of {self.account_request_id} at {self.changed_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def change_lines(self) -> list[tuple[str, str, str]]:
+        """(label, before, after) for each changed detail, regions by their names."""
+
+        def shown(field: str, value: str) -> str:
+            if field == "region" and value in Region.values:
+                return Region(value).label
+            return value
+
+        return [
+            (self.LABELS.get(field, field), shown(field, before), shown(field, after))
+            for field, (before, after) in self.changes.items()
+        ]

@@ -131,16 +131,20 @@ def organisation_count() -> int:
     return Organisation.objects.count()
 
 
-def account_request_conflicts(*, organisation_name: str, contact_email: str) -> dict[str, str]:
+def account_request_conflicts(
+    *, organisation_name: str, contact_email: str, exclude_pk: int | None = None
+) -> dict[str, str]:
     """Why a new account request would duplicate what exists, by form field (empty if none).
 
-    Used by the public form to explain each problem beside its field, and by the service to refuse
-    duplicates whatever the caller.
+    Used by the public form to explain each problem beside its field, and by the services to refuse
+    duplicates whatever the caller. ``exclude_pk`` leaves out the request being corrected.
     """
     conflicts: dict[str, str] = {}
     name = organisation_name.strip()
     email = contact_email.strip()
     pending = AccountRequest.objects.filter(status=AccountRequestStatus.PENDING)
+    if exclude_pk is not None:
+        pending = pending.exclude(pk=exclude_pk)
     if name and Organisation.objects.filter(name__iexact=name).exists():
         conflicts["organisation_name"] = (
             f"{name} already has an account on the portal. If you work there, ask your "

@@ -6,13 +6,18 @@ withdrawn, sent again with a newer link, or accepted meanwhile).
 
 from celery import shared_task
 from django.conf import settings
-from django.core.mail import send_mail
+from django.core.mail import send_mail, send_mass_mail
 from django.template.loader import render_to_string
 from django.urls import reverse
 
 
 def _absolute(path: str) -> str:
     return settings.PORTAL_BASE_URL.rstrip("/") + path
+
+
+def _one_line(text: str) -> str:
+    """Whatever was typed, on one line: a line break in a subject would make send_mail refuse it."""
+    return " ".join(text.split())
 
 
 @shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
@@ -70,3 +75,64 @@ def send_account_request_rejection(account_request_id: int) -> bool:
         recipient_list=[account_request.contact_email],
     )
     return True
+
+
+def _pending_request(account_request_id: int):
+    from .models import AccountRequest, AccountRequestStatus
+
+    return AccountRequest.objects.filter(
+        pk=account_request_id, status=AccountRequestStatus.PENDING
+    ).first()
+
+
+@shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
+def send_account_request_acknowledgement(account_request_id: int) -> bool:
+    """Tell the person who asked that the request arrived and what happens next.
+
+    Sent only while the request waits: once decided, the decision's own email says more.
+    """
+    account_request = _pending_request(account_request_id)
+    if account_request is None:
+        return False
+    send_mail(
+        subject="[QISMET] We have your request for an account",
+        message=render_to_string(
+            "accounts/email/account_request_received.txt",
+            {
+                "account_request": account_request,
+                "about_link": _absolute(reverse("standards:about")),
+            },
+        ),
+        from_email=None,
+        recipient_list=[account_request.contact_email],
+    )
+    return True
+
+
+@shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
+def notify_administrators_of_account_request(account_request_id: int) -> int:
+    """Email every active administrator a link to a new request; returns how many were sent.
+
+    One message each, so no administrator's address is shown to another.
+    """
+    from accounts.models import User
+
+    account_request = _pending_request(account_request_id)
+    if account_request is None:
+        return 0
+    recipients = list(
+        User.objects.administrators().active().order_by("pk").values_list("email", flat=True)
+    )
+    if not recipients:
+        return 0
+    subject = f"[QISMET] New request for an account: {_one_line(account_request.organisation_name)}"
+    message = render_to_string(
+        "accounts/email/account_request_new.txt",
+        {
+            "account_request": account_request,
+            "link": _absolute(
+                reverse("providers:account_request_detail", kwargs={"pk": account_request.pk})
+            ),
+        },
+    )
+    return send_mass_mail([(subject, message, None, [email]) for email in recipients])

@@ -15,6 +15,11 @@ urlpatterns = [
         "requests/<int:pk>/", account_requests.account_request_detail, name="account_request_detail"
     ),
     path(
+        "requests/<int:pk>/edit/",
+        account_requests.account_request_edit,
+        name="account_request_edit",
+    ),
+    path(
         "requests/<int:pk>/approve/",
         account_requests.account_request_approve,
         name="account_request_approve",

@@ -1,10 +1,13 @@
 from django.urls import path
+from django.views.generic import TemplateView
 
 from . import views
 
 app_name = "standards"
 urlpatterns = [
     path("", views.index, name="index"),
+    # public: what the standard covers and how accreditation works (no criterion text)
+    path("about/", TemplateView.as_view(template_name="standards/about.html"), name="about"),
     path("import/", views.version_import, name="version_import"),
     path("<int:pk>/compare/", views.version_compare, name="version_compare"),
     path("versions/<int:pk>/", views.version_detail, name="version_detail"),

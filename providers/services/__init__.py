@@ -5,6 +5,7 @@ from .account_requests import (
     account_request_approve,
     account_request_reject,
     account_request_submit,
+    account_request_update,
 )
 from .invitations import invitation_accept, invitation_create, invitation_resend, invitation_revoke
 from .members import membership_change_role, membership_remove
@@ -15,6 +16,7 @@ __all__ = [
     "account_request_approve",
     "account_request_reject",
     "account_request_submit",
+    "account_request_update",
     "invitation_accept",
     "invitation_create",
     "invitation_resend",

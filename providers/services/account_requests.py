@@ -1,18 +1,26 @@
 """New organisations ask for an account through a public form; an administrator decides.
 
+The requester is told the request arrived and administrators are told there is one to review.
+Before deciding, an administrator may correct the details; each correction is kept.
+
 Approval reuses ``organisation_create``: the organisation is registered and the person who asked
 is invited as its lead, exactly as when an administrator registers an organisation directly.
 """
 
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.models import User
 from qismet_portal.exceptions import DomainError
 
-from ..models import AccountRequest, Organisation
+from ..models import AccountRequest, AccountRequestEdit, Organisation
 from ..selectors import account_request_conflicts
-from ..tasks import send_account_request_rejection
+from ..tasks import (
+    notify_administrators_of_account_request,
+    send_account_request_acknowledgement,
+    send_account_request_rejection,
+)
 from .organisations import organisation_create
 
 REQUEST_FIELDS = (
@@ -31,6 +39,15 @@ REQUEST_FIELDS = (
 )
 
 
+#: Why a correction is refused, in words for QISMET staff (the selector's speak to the requester).
+STAFF_CONFLICT_MESSAGES = {
+    "organisation_name": "That organisation name is already registered, or another request for "
+    "it is waiting for review.",
+    "contact_email": "Another request from that email address is waiting for review.",
+    "race": "Another request waiting for review has that organisation name or email address.",
+}
+
+
 @transaction.atomic
 def account_request_submit(**fields: str) -> AccountRequest:
     """Record a public request for an account, refusing duplicates.
@@ -40,11 +57,7 @@ def account_request_submit(**fields: str) -> AccountRequest:
     while one is waiting is refused (the database's partial unique constraints make sure of it
     even when two arrive at once).
     """
-    unknown = set(fields) - set(REQUEST_FIELDS)
-    if unknown:
-        raise DomainError(f"Unexpected details: {', '.join(sorted(unknown))}.")
-    cleaned = {k: v.strip() if isinstance(v, str) else v for k, v in fields.items()}
-    cleaned["contact_email"] = User.objects.normalize_email(cleaned["contact_email"]).lower()
+    cleaned = _cleaned(fields)
     conflicts = account_request_conflicts(
         organisation_name=cleaned["organisation_name"], contact_email=cleaned["contact_email"]
     )
@@ -52,12 +65,28 @@ def account_request_submit(**fields: str) -> AccountRequest:
         raise DomainError(next(iter(conflicts.values())))
     try:
         with transaction.atomic():
-            return AccountRequest.objects.create(**cleaned)
+            account_request = AccountRequest.objects.create(**cleaned)
     except IntegrityError:
         raise DomainError(
             "We already have a request for this organisation or from this email address waiting "
             "for review."
         ) from None
+    # The person who asked learns it arrived and what happens next; administrators learn there is
+    # something to review. Two tasks, so a failure to reach one never resends to the other.
+    request_id = account_request.pk
+    transaction.on_commit(lambda: send_account_request_acknowledgement.delay(request_id))
+    transaction.on_commit(lambda: notify_administrators_of_account_request.delay(request_id))
+    return account_request
+
+
+def _cleaned(fields: dict[str, str]) -> dict[str, str]:
+    unknown = set(fields) - set(REQUEST_FIELDS)
+    if unknown:
+        raise DomainError(f"Unexpected details: {', '.join(sorted(unknown))}.")
+    cleaned = {k: v.strip() if isinstance(v, str) else v for k, v in fields.items()}
+    if "contact_email" in cleaned:
+        cleaned["contact_email"] = User.objects.normalize_email(cleaned["contact_email"]).lower()
+    return cleaned
 
 
 def _lock_pending(account_request: AccountRequest) -> AccountRequest:
@@ -67,6 +96,60 @@ def _lock_pending(account_request: AccountRequest) -> AccountRequest:
             f"This request has already been {account_request.get_status_display().lower()}."
         )
     return account_request
+
+
+@transaction.atomic
+def account_request_update(
+    *, account_request: AccountRequest, changed_by: User, **fields: str
+) -> AccountRequestEdit | None:
+    """Correct a waiting request's details before it is decided, keeping a record of the change.
+
+    What the requester typed is their word; an administrator may fix it (a misspelt name, a
+    personal email instead of a work one) so that approval registers the right organisation and
+    invites the right person. Only a request waiting for review can change: a decided one is the
+    record of what was decided. Each change is kept (who, when, each detail from what to what);
+    saving without a change records nothing and returns ``None``.
+    """
+    cleaned = _cleaned(fields)
+    account_request = _lock_pending(account_request)
+    changes = {
+        field: [getattr(account_request, field), value]
+        for field, value in cleaned.items()
+        if getattr(account_request, field) != value
+    }
+    if not changes:
+        return None
+    # only a detail that changes can newly clash with another organisation or request
+    conflicts = account_request_conflicts(
+        organisation_name=changes.get("organisation_name", ["", ""])[1],
+        contact_email=changes.get("contact_email", ["", ""])[1],
+        exclude_pk=account_request.pk,
+    )
+    if conflicts:
+        raise DomainError(" ".join(STAFF_CONFLICT_MESSAGES[field] for field in conflicts))
+    for field, (_, after) in changes.items():
+        setattr(account_request, field, after)
+    try:
+        # what the form checks, checked again whatever the caller: required, lengths, choices
+        account_request.clean_fields(
+            exclude={f.name for f in AccountRequest._meta.fields} - set(changes)
+        )
+    except ValidationError as error:
+        raise DomainError(
+            " ".join(
+                f"{AccountRequestEdit.LABELS[field]}: {message}"
+                for field, messages in error.message_dict.items()
+                for message in messages
+            )
+        ) from None
+    try:
+        with transaction.atomic():
+            account_request.save(update_fields=[*changes, "updated_at"])
+    except IntegrityError:
+        raise DomainError(STAFF_CONFLICT_MESSAGES["race"]) from None
+    return AccountRequestEdit.objects.create(
+        account_request=account_request, changed_by=changed_by, changes=changes
+    )
 
 
 @transaction.atomic

@@ -10,8 +10,8 @@ from qismet_portal.exceptions import DomainError
 from qismet_portal.permissions import permission_required
 
 from .. import services, throttle
-from ..forms import AccountRequestForm, AccountRequestRejectForm
-from ..models import AccountRequest
+from ..forms import AccountRequestEditForm, AccountRequestForm, AccountRequestRejectForm
+from ..models import AccountRequest, AccountRequestEdit
 from ..selectors import account_requests_decided, account_requests_pending
 
 #: Sending the public form (valid or not) is limited per client address: this many per hour.
@@ -65,10 +65,45 @@ def account_request_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _detail(request, account_request, reject_form) -> HttpResponse:
+    edits = AccountRequestEdit.objects.filter(account_request=account_request).select_related(
+        "changed_by"
+    )
     return render(
         request,
         "providers/account_request_detail.html",
-        {"account_request": account_request, "reject_form": reject_form},
+        {"account_request": account_request, "reject_form": reject_form, "edits": edits},
+    )
+
+
+@permission_required("providers.review_account_requests")
+def account_request_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    """Correct a waiting request's details; a decided request is shown as it was decided."""
+    account_request = get_object_or_404(AccountRequest, pk=pk)
+    if not account_request.is_pending:
+        messages.error(
+            request,
+            f"This request has already been {account_request.get_status_display().lower()}, "
+            "so its details can no longer be changed.",
+        )
+        return redirect("providers:account_request_detail", pk=pk)
+    form = AccountRequestEditForm(request.POST or None, account_request=account_request)
+    if request.method == "POST" and form.is_valid():
+        try:
+            edit = services.account_request_update(
+                account_request=account_request, changed_by=request.user, **form.cleaned_data
+            )
+        except DomainError as error:
+            form.add_error(None, str(error))
+        else:
+            if edit is None:
+                messages.info(request, "Nothing was changed.")
+            else:
+                messages.success(request, "The request's details have been corrected.")
+            return redirect("providers:account_request_detail", pk=pk)
+    return render(
+        request,
+        "providers/account_request_edit.html",
+        {"account_request": account_request, "form": form},
     )
 
 

@@ -230,9 +230,27 @@ def test_closed_sign_up_explains_who_sets_up_accounts(client):
     assert _h1(response) == "Accounts are set up by QISMET"
     text = _text(response)
     assert "you cannot create an account yourself" in text
-    assert "contact QISMET" in text
-    assert reverse("account_login") in response.content.decode()
+    html = response.content.decode()
+    # an organisation that wants accrediting is led to the public request form, not told to
+    # find a way of contacting QISMET
+    request_form = reverse("providers:account_request")
+    assert f'<a href="{request_form}">ask for an account for your organisation</a>' in html
+    assert reverse("account_login") in html
     _assert_clean_page(response)
+
+
+def test_sign_in_page_links_to_the_account_request_form(client):
+    response = client.get(reverse("account_login"))
+    assert _h1(response) == "Sign in"
+    request_form = reverse("providers:account_request")
+    assert f'<a href="{request_form}">ask for an account for your organisation</a>' in (
+        response.content.decode()
+    )
+    # the footer leads the public to a page they can read without signing in
+    assert f'href="{reverse("standards:about")}">About the standard</a>' in (
+        response.content.decode()
+    )
+    assert f'href="{reverse("standards:index")}"' not in response.content.decode()
 
 
 def test_deactivated_account_page_says_to_contact_qismet(client):

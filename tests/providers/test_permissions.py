@@ -72,6 +72,14 @@ URLS = [
     ),
     ("providers:account_request_list", {}, "get", None, ADMIN),
     ("providers:account_request_detail", {"pk": "account_request"}, "get", None, ADMIN),
+    ("providers:account_request_edit", {"pk": "account_request"}, "get", None, ADMIN),
+    (
+        "providers:account_request_edit",
+        {"pk": "account_request"},
+        "post",
+        {"organisation_name": "Renamed", "contact_email": "x@example.org"},
+        ADMIN,
+    ),
     ("providers:account_request_approve", {"pk": "account_request"}, "post", {}, ADMIN),
     (
         "providers:account_request_reject",
@@ -117,7 +125,9 @@ def _state(world):
         list(Programme.objects.values_list("name", "conditions").order_by("pk")),
         list(Invitation.objects.values_list("token_hash", "revoked_at").order_by("pk")),
         list(
-            type(world.account_request).objects.values_list("status", "decided_at").order_by("pk")
+            type(world.account_request)
+            .objects.values_list("status", "decided_at", "organisation_name", "contact_email")
+            .order_by("pk")
         ),
     )
 

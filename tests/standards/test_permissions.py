@@ -43,6 +43,7 @@ def _url(name: str, objects) -> str:
     return reverse(f"standards:{name}", args=args)
 
 
+PUBLIC_URLS = ["about"]  # what the standard covers, with no criterion text
 READ_URLS = ["index", "version_detail", "criterion_detail", "version_compare"]
 ADMIN_URLS = [
     "version_import",
@@ -71,7 +72,15 @@ def _state(objects) -> tuple:
 def test_the_lists_cover_every_standards_url():
     from standards.urls import urlpatterns
 
-    assert sorted(p.name for p in urlpatterns) == sorted(READ_URLS + ADMIN_URLS)
+    assert sorted(p.name for p in urlpatterns) == sorted(PUBLIC_URLS + READ_URLS + ADMIN_URLS)
+
+
+@pytest.mark.parametrize("name", PUBLIC_URLS)
+@pytest.mark.parametrize("role", ["anonymous", "provider_user", "assessor", "administrator"])
+def test_public_pages_are_open_to_everyone(login, user_of_role, name, role):
+    response = login(user_of_role(role)).get(reverse(f"standards:{name}"))
+    assert response.status_code == 200
+    assert b"The four themes" in response.content
 
 
 @pytest.mark.parametrize("name", READ_URLS + ADMIN_URLS)
