@@ -10,12 +10,14 @@ from django.core.mail import send_mail
 from django.template.loader import render_to_string
 from django.urls import reverse
 
+from qismet_portal.outbox.tasks import OutboxTask
+
 
 def _absolute(path: str) -> str:
     return settings.PORTAL_BASE_URL.rstrip("/") + path
 
 
-@shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
+@shared_task(base=OutboxTask, autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
 def send_invitation(invitation_id: int, token: str) -> bool:
     """Email the invitation link. The token travels with the task because only its hash is stored."""
     from .models import Invitation
@@ -47,7 +49,7 @@ def send_invitation(invitation_id: int, token: str) -> bool:
     return True
 
 
-@shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
+@shared_task(base=OutboxTask, autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
 def send_account_request_rejection(account_request_id: int) -> bool:
     """Tell the person who asked for an account that QISMET declined it, and why."""
     from .models import AccountRequest, AccountRequestStatus

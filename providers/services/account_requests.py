@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from qismet_portal.exceptions import DomainError
+from qismet_portal.outbox import enqueue
 
 from ..models import AccountRequest, Organisation
 from ..selectors import account_request_conflicts
@@ -129,5 +130,5 @@ def account_request_reject(
     account_request.rejection_reason = reason
     account_request.save()
     request_id = account_request.pk
-    transaction.on_commit(lambda: send_account_request_rejection.delay(request_id))
+    enqueue(send_account_request_rejection, request_id)
     return account_request
