@@ -89,6 +89,13 @@ def outbox_relay(*, limit: int = 500) -> int:
     return published
 
 
+def outbox_prune(*, older_than_days: int = 30) -> int:
+    """Delete messages done more than ``older_than_days`` ago; the table holds work, not history."""
+    cutoff = timezone.now() - timedelta(days=older_than_days)
+    deleted, _ = OutboxMessage.objects.filter(status=OutboxStatus.DONE, done_at__lt=cutoff).delete()
+    return deleted
+
+
 def _backlog():
     lost_after = timedelta(seconds=settings.OUTBOX_REPUBLISH_AFTER_SECONDS)
     return OutboxMessage.objects.filter(status=OutboxStatus.PENDING) | OutboxMessage.objects.filter(

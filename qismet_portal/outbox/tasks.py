@@ -41,7 +41,11 @@ class OutboxTask(Task):
 
 @shared_task(name="qismet_portal.outbox.relay")
 def outbox_relay() -> int:
-    """Run by Celery beat every minute (beat needs the broker, so it resumes when that is back)."""
+    """Run by Celery beat every minute (beat needs the broker, so it resumes when that is back).
+
+    Also forgets messages done long ago."""
+    from .services import outbox_prune
     from .services import outbox_relay as relay
 
+    outbox_prune()
     return relay()

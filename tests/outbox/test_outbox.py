@@ -245,3 +245,20 @@ def test_every_email_use_case_queues_through_the_outbox():
         send_account_request_rejection,
     ):
         assert isinstance(task, OutboxTask), task.name
+
+
+def test_the_relay_task_forgets_messages_done_a_month_ago():
+    from qismet_portal.outbox.tasks import outbox_relay as relay_task
+
+    old, recent = (
+        OutboxMessage.objects.create(task_name=notify.name, status=OutboxStatus.DONE)
+        for _ in range(2)
+    )
+    OutboxMessage.objects.filter(pk=old.pk).update(
+        done_at=timezone.now() - timezone.timedelta(days=31)
+    )
+    OutboxMessage.objects.filter(pk=recent.pk).update(done_at=timezone.now())
+    waiting = OutboxMessage.objects.create(task_name=notify.name, args=["a@example.org"])
+    assert relay_task.apply().get() == 1  # in-process here: the waiting message runs
+    assert set(OutboxMessage.objects.values_list("pk", flat=True)) == {recent.pk, waiting.pk}
+    assert len(mail.outbox) == 1
