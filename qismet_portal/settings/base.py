@@ -91,8 +91,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 REDIS_URL = env("REDIS_URL", default="")
 if REDIS_URL:
     # A Redis outage must not take pages down: errors become logged cache misses, and short
-    # timeouts keep a Redis that does not answer from holding up each request (qismet_portal/cache.py
-    # says what that means for sessions and throttling).
+    # timeouts keep a Redis that does not answer from holding up each request. Sessions then come
+    # from the database and throttling fails open (qismet_portal/cache.py says why).
     CACHES = {
         "default": {
             "BACKEND": "qismet_portal.cache.OutageTolerantRedisCache",
