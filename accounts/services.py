@@ -3,6 +3,7 @@
 from django.db import IntegrityError, transaction
 
 from qismet_portal.exceptions import DomainError
+from qismet_portal.outbox import enqueue
 
 from .models import Role, User
 from .tasks import send_account_invitation
@@ -14,8 +15,8 @@ def user_create_and_invite(
 ) -> User:
     """Create an account with no usable password and email the person a link to choose one.
 
-    The email goes out from a task queued after the transaction commits, so a rolled-back
-    creation never sends a link to an account that does not exist.
+    The email task is queued in the same transaction (the outbox) and handed to the workers once
+    it commits, so a rolled-back creation never sends a link to an account that does not exist.
     """
     email = User.objects.normalize_email(email).lower()
     if User.objects.filter(email__iexact=email).exists():
@@ -28,7 +29,7 @@ def user_create_and_invite(
     except IntegrityError:  # created by someone else a moment ago
         raise DomainError(f"There is already an account for {email}.") from None
     invited_by_id = created_by.pk if created_by else None
-    transaction.on_commit(lambda: send_account_invitation.delay(user.pk, invited_by_id))
+    enqueue(send_account_invitation, user.pk, invited_by_id)
     return user
 
 

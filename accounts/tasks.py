@@ -6,8 +6,10 @@ from django.core.mail import send_mail
 from django.template.loader import render_to_string
 from django.urls import reverse
 
+from qismet_portal.outbox.tasks import OutboxTask
 
-@shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
+
+@shared_task(base=OutboxTask, autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
 def send_account_invitation(user_id: int, invited_by_id: int | None) -> bool:
     """Email a new account holder a single-use link to choose their password."""
     from .models import User

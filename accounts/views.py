@@ -1,7 +1,6 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db import connection
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
@@ -43,13 +42,6 @@ def home(request: HttpRequest) -> HttpResponse:
     context["applications"] = application_list_for_user(user)[:HOME_APPLICATIONS]
     context["can_start_application"] = user.has_perm("accreditation.start_application")
     return render(request, "accounts/home_provider.html", context)
-
-
-def health(request: HttpRequest) -> JsonResponse:
-    """Liveness and database reachability for load balancers and compose health checks."""
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1")
-    return JsonResponse({"status": "ok"})
 
 
 @login_required

@@ -12,6 +12,8 @@ from django.core.mail import send_mail
 from django.template.loader import render_to_string
 from django.urls import reverse
 
+from qismet_portal.outbox.tasks import OutboxTask
+
 RETRY = {
     "autoretry_for": (OSError,),
     "retry_backoff": 30,
@@ -42,7 +44,7 @@ def _context(application) -> dict:
     }
 
 
-@shared_task(**RETRY)
+@shared_task(base=OutboxTask, **RETRY)
 def notify_application_submitted(application_id: int) -> int:
     """Tell every active administrator that an application is waiting for screening.
 
@@ -67,7 +69,7 @@ def notify_application_submitted(application_id: int) -> int:
     return len(recipients)
 
 
-@shared_task(**RETRY)
+@shared_task(base=OutboxTask, **RETRY)
 def confirm_application_submitted(application_id: int) -> int:
     """Confirm the submission to the organisation's leads and the signatory, with what happens
     next."""

@@ -10,6 +10,8 @@ from django.core.mail import send_mail, send_mass_mail
 from django.template.loader import render_to_string
 from django.urls import reverse
 
+from qismet_portal.outbox.tasks import OutboxTask
+
 
 def _absolute(path: str) -> str:
     return settings.PORTAL_BASE_URL.rstrip("/") + path
@@ -20,7 +22,7 @@ def _one_line(text: str) -> str:
     return " ".join(text.split())
 
 
-@shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
+@shared_task(base=OutboxTask, autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
 def send_invitation(invitation_id: int, token: str) -> bool:
     """Email the invitation link. The token travels with the task because only its hash is stored."""
     from .models import Invitation
@@ -52,7 +54,7 @@ def send_invitation(invitation_id: int, token: str) -> bool:
     return True
 
 
-@shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
+@shared_task(base=OutboxTask, autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
 def send_account_request_rejection(account_request_id: int) -> bool:
     """Tell the person who asked for an account that QISMET declined it, and why."""
     from .models import AccountRequest, AccountRequestStatus
@@ -85,7 +87,7 @@ def _pending_request(account_request_id: int):
     ).first()
 
 
-@shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
+@shared_task(base=OutboxTask, autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
 def send_account_request_acknowledgement(account_request_id: int) -> bool:
     """Tell the person who asked that the request arrived and what happens next.
 
@@ -109,7 +111,7 @@ def send_account_request_acknowledgement(account_request_id: int) -> bool:
     return True
 
 
-@shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
+@shared_task(base=OutboxTask, autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
 def notify_administrators_of_account_request(account_request_id: int) -> int:
     """Email every active administrator a link to a new request; returns how many were sent.
 

@@ -1,10 +1,11 @@
 from django.urls import include, path
 
 from accounts import views as account_views
+from qismet_portal.health import health
 
 urlpatterns = [
     path("", account_views.home, name="home"),
-    path("health/", account_views.health, name="health"),
+    path("health/", health, name="health"),
     path("accounts/", include("allauth.urls")),
     path("", include("accounts.urls")),
     path("standards/", include("standards.urls")),

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
+import kombu.pools
 import pytest
 import redis
 from celery.result import AsyncResult, EagerResult
@@ -44,9 +45,14 @@ def redis_answers(url: str) -> bool:
 
 
 def reset_connections(app) -> None:
-    """Drop the app's cached broker pool and result backend so new settings take effect."""
+    """Drop the app's cached broker pool and result backend so new settings take effect.
+
+    The app's pools live in kombu's global registry too: closing them there and emptying it means
+    a later test gets fresh pools rather than the closed ones (which fail with "closed pool").
+    """
     if app._pool is not None:
         app._pool.force_close_all()
+    kombu.pools.reset()
     app._pool = None
     app.amqp._producer_pool = None
     app._backend_cache = None

@@ -18,6 +18,7 @@ from accreditation.selectors.applications import submission_gaps
 from accreditation.tasks import confirm_application_submitted, notify_application_submitted
 from providers.models import Programme
 from qismet_portal.exceptions import DomainError
+from qismet_portal.outbox import enqueue
 from standards.models import Criterion, StandardVersion, VersionStatus
 
 from .history import event_record
@@ -207,8 +208,8 @@ def application_submit(
         detail=f"Declaration signed by {full_name} ({role})",
     )
     submitted_id = submitted.pk
-    transaction.on_commit(lambda: notify_application_submitted.delay(submitted_id))
-    transaction.on_commit(lambda: confirm_application_submitted.delay(submitted_id))
+    enqueue(notify_application_submitted, submitted_id)
+    enqueue(confirm_application_submitted, submitted_id)
     return submitted
 
 

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from qismet_portal.exceptions import DomainError
+from qismet_portal.outbox import enqueue
 
 from ..models import AccountRequest, AccountRequestEdit, Organisation
 from ..selectors import account_request_conflicts
@@ -74,8 +75,8 @@ def account_request_submit(**fields: str) -> AccountRequest:
     # The person who asked learns it arrived and what happens next; administrators learn there is
     # something to review. Two tasks, so a failure to reach one never resends to the other.
     request_id = account_request.pk
-    transaction.on_commit(lambda: send_account_request_acknowledgement.delay(request_id))
-    transaction.on_commit(lambda: notify_administrators_of_account_request.delay(request_id))
+    enqueue(send_account_request_acknowledgement, request_id)
+    enqueue(notify_administrators_of_account_request, request_id)
     return account_request
 
 
@@ -212,5 +213,5 @@ def account_request_reject(
     account_request.rejection_reason = reason
     account_request.save()
     request_id = account_request.pk
-    transaction.on_commit(lambda: send_account_request_rejection.delay(request_id))
+    enqueue(send_account_request_rejection, request_id)
     return account_request

@@ -2,7 +2,8 @@
 
 The link carries a random token. Only the token's SHA-256 hash is stored, so the database alone
 never yields a working link. The raw token exists in memory while the invitation is created or
-resent and in the queued email task (the task has to put it in the email); nowhere else.
+resent and in the queued email task (the task has to put it in the email): its outbox row holds it
+only until the email has gone, then forgets it.
 """
 
 import secrets
@@ -14,6 +15,7 @@ from django.utils import timezone
 
 from accounts.models import Role, User
 from qismet_portal.exceptions import DomainError
+from qismet_portal.outbox import enqueue
 
 from ..models import Invitation, InvitationStatus, Membership, MembershipRole, Organisation
 from ..selectors import token_hash
@@ -51,7 +53,7 @@ def _new_token(invitation: Invitation) -> str:
 
 
 def _queue_email(invitation: Invitation, token: str) -> None:
-    transaction.on_commit(lambda: send_invitation.delay(invitation.pk, token))
+    enqueue(send_invitation, invitation.pk, token)
 
 
 @transaction.atomic

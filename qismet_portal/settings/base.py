@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "standards",
     "providers",
     "accreditation",
+    "qismet_portal.outbox",
 ]
 
 MIDDLEWARE = [
@@ -89,13 +90,22 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env("REDIS_URL", default="")
 if REDIS_URL:
+    # A Redis outage must not take pages down: errors become logged cache misses, and short
+    # timeouts keep a Redis that does not answer from holding up each request. Sessions then come
+    # from the database and throttling fails open (qismet_portal/cache.py says why).
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "qismet_portal.cache.OutageTolerantRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "qismet",
+            "OPTIONS": {
+                "IGNORE_EXCEPTIONS": True,
+                "SOCKET_CONNECT_TIMEOUT": env.float("REDIS_CACHE_TIMEOUT", default=0.5),
+                "SOCKET_TIMEOUT": env.float("REDIS_CACHE_TIMEOUT", default=0.5),
+            },
         }
     }
+    DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
@@ -241,12 +251,23 @@ CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=15 * 60)
 CELERY_WORKER_SEND_TASK_EVENTS = True
 CELERY_TASK_SEND_SENT_EVENT = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Work is queued through the transactional outbox (qismet_portal/outbox): a broker that is down
+# leaves it in the database, so publishing gives up quickly rather than holding up a request.
+CELERY_BROKER_CONNECTION_TIMEOUT = env.float("CELERY_BROKER_CONNECTION_TIMEOUT", default=2)
+CELERY_BROKER_TRANSPORT_OPTIONS["socket_connect_timeout"] = CELERY_BROKER_CONNECTION_TIMEOUT
+CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = CELERY_BROKER_CONNECTION_TIMEOUT
+# A message handed to the broker but not run after this long is published again (the broker lost
+# it); the task side runs it at most once whatever happens. Seconds, above the visibility timeout.
+OUTBOX_REPUBLISH_AFTER_SECONDS = env.int(
+    "OUTBOX_REPUBLISH_AFTER_SECONDS", default=VISIBILITY_TIMEOUT + 3600
+)
 CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_BEAT_SCHEDULE: dict = {
     "evidence-sweep-stale-uploads": {
         "task": "accreditation.tasks.evidence_sweep_stale_uploads",
         "schedule": 6 * 3600,
     },
+    "outbox-relay": {"task": "qismet_portal.outbox.relay", "schedule": 60},
 }
 assert CELERY_TASK_TIME_LIMIT < VISIBILITY_TIMEOUT, "time limit must be below visibility"
 

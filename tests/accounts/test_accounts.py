@@ -241,7 +241,8 @@ def test_error_pages_help(client):
 
 def test_health_endpoint_checks_the_database(client):
     response = client.get(reverse("health"))
-    assert response.json() == {"status": "ok"}
+    assert response.json()["status"] == "ok"
+    assert response.json()["checks"]["database"] == "ok"
 
 
 @pytest.mark.parametrize("count", [2, 30])
