@@ -123,6 +123,12 @@ def rating_choices(version: StandardVersion, criterion: Criterion) -> list[tuple
 _ANSWER_FIELDS = ("narrative", "rating", "na_justification")
 
 
+def _clean_text(text: str) -> str:
+    """Trimmed, with one kind of line break: a form post sends CRLF, autosave sends LF, and the
+    same words must compare equal whichever way they came."""
+    return text.replace("\r\n", "\n").replace("\r", "\n").strip()
+
+
 def _answer_write(
     *,
     application: Application,
@@ -204,11 +210,11 @@ def response_save(
     allowed = {code for code, _label in rating_choices(application.version, response.criterion)}
     if rating and rating not in allowed:
         raise DomainError("Choose one of the ratings offered for this criterion.")
-    na_justification = na_justification.strip()
+    na_justification = _clean_text(na_justification)
     if rating == NOT_APPLICABLE and not na_justification:
         raise DomainError("Say why this criterion does not apply to your programme.")
     values = {
-        "narrative": narrative.strip(),
+        "narrative": _clean_text(narrative),
         "rating": rating,
         "na_justification": na_justification if rating == NOT_APPLICABLE else "",
     }
@@ -229,7 +235,7 @@ def response_save_narrative(
         response=response,
         user=user,
         revision=revision,
-        values={"narrative": narrative.strip()},
+        values={"narrative": _clean_text(narrative)},
     )
 
 

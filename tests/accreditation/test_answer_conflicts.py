@@ -114,6 +114,15 @@ def test_a_stale_save_that_changes_nothing_is_accepted_without_a_new_revision(te
     assert len(_answer_events(application)) == 1
 
 
+def test_line_breaks_from_a_form_and_from_autosave_compare_equal(team):
+    _application, lead, contributor, response = team
+    services.response_save_narrative(
+        response=_fresh_for_page(response), user=contributor, narrative="One\nTwo", revision=0
+    )
+    saved = _save(response, lead, 0, narrative="One\r\nTwo\r\n")  # the same words, posted
+    assert saved.revision == 1 and _fresh(response).narrative == "One\nTwo"
+
+
 def test_rating_and_not_applicable_are_covered_by_the_same_revision(team):
     _application, lead, contributor, response = team
     _save(response, contributor, 0, narrative="Text", rating="met")
