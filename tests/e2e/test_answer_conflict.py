@@ -120,6 +120,34 @@ def test_two_people_save_the_same_criterion_and_nothing_is_lost(
     assert stored.narrative.endswith("Plans are reviewed at week six.")
     assert stored.rating == "partially_met"
 
+    # Save pressed while her autosave is still on its way: the form waits for it (and the new
+    # revision it brings) rather than being refused as older than her own autosave
+    held = []
+
+    def hold_autosave(route):
+        if route.request.method == "POST" and "autosave=1" in (route.request.post_data or ""):
+            held.append((route, route.fetch()))  # the server has saved; the page does not know
+        else:
+            route.continue_()
+
+    page.route(re.compile(r".*/criteria/\d+/$"), hold_autosave)
+    page.get_by_label("Your narrative").press("Control+End")
+    page.get_by_label("Your narrative").press_sequentially(" Carers are welcome.")
+    for _ in range(50):
+        if held:
+            break
+        page.wait_for_timeout(100)
+    assert held, "the autosave was sent"
+    page.get_by_role("radio", name="Met", exact=True).check()
+    page.get_by_role("button", name="Save and go to next criterion").click()
+    page.wait_for_timeout(300)
+    route, answer = held.pop()
+    route.fulfill(response=answer)
+    expect(page.get_by_role("heading", level=1, name=re.compile(r"^2\.1"))).to_be_visible()
+    page.unroute(re.compile(r".*/criteria/\d+/$"))
+    stored = Response.objects.get(pk=response.pk)
+    assert stored.narrative.endswith("Carers are welcome.") and stored.rating == "met"
+
     # Sam sees the combined answer; the history names both of them on criterion 1.1
     sam.goto(url)
     expect(sam.get_by_label("Your narrative")).to_have_value(re.compile("week six"))
