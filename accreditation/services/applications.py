@@ -45,8 +45,8 @@ class AnswerConflict(DomainError):
     def __init__(self, response: Response):
         self.response = response
         super().__init__(
-            "This answer was saved by someone else while you were editing, so your changes "
-            "were not saved."
+            "This answer was saved again after your page was loaded, so your changes were not "
+            "saved."
         )
 
 

@@ -199,7 +199,11 @@ def _autosave(request: HttpRequest, application: Application, response) -> HttpR
     context: dict = {"ok": False}
     stop = False
     if not form.is_valid():
-        context["message"] = form.errors["narrative"][0]
+        context["message"] = (
+            form.errors["narrative"][0]
+            if "narrative" in form.errors
+            else "Not saved: this page is out of date. Reload it to carry on."
+        )
     else:
         try:
             services.response_save_narrative(

@@ -353,3 +353,15 @@ def test_an_autosave_tells_the_page_its_new_revision(login, team):
     saved = client.post(url, {"narrative": "Typed 1", "rating": "met", "revision": 2})
     assert saved.status_code == 302
     assert _fresh(response).rating == "met"
+
+
+def test_an_autosave_with_a_broken_revision_saves_nothing_and_says_so(login, team):
+    application, lead, _contributor, response = team
+    result = login(lead).post(
+        _url(application, response),
+        {"narrative": "Typed", "autosave": "1", "revision": "-1"},
+        headers={"HX-Request": "true"},
+    )
+    assert result.status_code == 200
+    assert b"Not saved: this page is out of date." in result.content
+    assert _fresh(response).narrative == ""
