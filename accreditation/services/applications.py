@@ -141,9 +141,9 @@ def _answer_write(
 
     Runs under the application's row lock (taken by the caller) and reads the answer afresh
     under its own, so two saves of the same answer are checked one after the other and the
-    second sees what the first wrote. A save that changes nothing is accepted whatever its
-    revision (nothing can be lost); a save from an older page that would change something is
-    refused with ``AnswerConflict``. ``revision=None`` skips the check, for callers that are
+    second sees what the first wrote. A whole answer that changes nothing is accepted whatever
+    its revision (nothing can be lost); any other save from an older page is refused with
+    ``AnswerConflict``. ``revision=None`` skips the check, for callers that are
     not editing from a page (demo data, imports). ``response`` is updated in place either way.
     """
     current = (
@@ -153,7 +153,7 @@ def _answer_write(
     )
     changed = [field for field, value in values.items() if getattr(current, field) != value]
     stale = revision is not None and revision != current.revision
-    written = 0
+    whole = set(values) == set(_ANSWER_FIELDS)
     if changed and not stale:
         now = timezone.now()
         # Conditional on the revision read above: a database without row locks still refuses a
@@ -166,14 +166,14 @@ def _answer_write(
                 setattr(current, field, value)
             current.updated_by, current.updated_at = user, now
             current.revision += 1
+        else:  # lost a race the row lock would have prevented: show what won
+            current = Response.objects.select_related("updated_by").get(pk=response.pk)
+            stale = True
     for field in (*_ANSWER_FIELDS, "updated_at", "updated_by", "revision"):
         setattr(response, field, getattr(current, field))
-    if changed and not written:
-        if not stale:
-            # lost a race the row lock would have prevented: show what won
-            response.refresh_from_db(
-                fields=[*_ANSWER_FIELDS, "updated_at", "updated_by", "revision"]
-            )
+    # A part of an answer (autosave's narrative) from an older page is refused even when it is
+    # as saved: the parts it does not carry may have changed unseen.
+    if stale and (changed or not whole):
         raise AnswerConflict(response)
     if changed:
         labels = dict(rating_choices(application.version, response.criterion))

@@ -114,6 +114,19 @@ def test_a_stale_save_that_changes_nothing_is_accepted_without_a_new_revision(te
     assert len(_answer_events(application)) == 1
 
 
+def test_a_stale_autosave_is_refused_even_when_its_narrative_is_as_saved(team):
+    """Autosave carries only the narrative: the rating may have changed unseen, so the page must
+    not quietly take the newer revision."""
+    _application, lead, contributor, response = team
+    _save(response, lead, 0, narrative="Shared words", rating="met")
+    _save(response, contributor, 1, narrative="Shared words", rating="not_met")
+    with pytest.raises(AnswerConflict):
+        services.response_save_narrative(
+            response=_fresh_for_page(response), user=lead, narrative="Shared words", revision=1
+        )
+    assert _fresh(response).rating == "not_met"
+
+
 def test_line_breaks_from_a_form_and_from_autosave_compare_equal(team):
     _application, lead, contributor, response = team
     services.response_save_narrative(
@@ -300,6 +313,22 @@ def test_a_stale_save_shows_both_answers_and_keeps_what_was_typed(login, team):
     assert done.status_code == 302
     stored = _fresh(response)
     assert (stored.narrative, stored.updated_by, stored.revision) == ("Combined", lead, 2)
+
+
+def test_a_stale_not_applicable_answer_shows_the_saved_reason_and_keeps_the_typed_one(login, team):
+    application, lead, contributor, response = team
+    url = _url(application, response)
+    login(contributor).post(
+        url, {"rating": "na", "na_justification": "We run online only.", "revision": 0}
+    )
+    result = login(lead).post(
+        url, {"rating": "na", "na_justification": "There is no venue to inspect.", "revision": 0}
+    )
+    assert result.status_code == 409
+    content = result.content.decode()
+    assert "<dt>Why it does not apply</dt>" in content and "We run online only." in content
+    assert "There is no venue to inspect." in content  # still in her form
+    assert _fresh(response).na_justification == "We run online only."
 
 
 def test_a_save_from_another_window_of_the_same_person_says_so(login, team):
