@@ -88,7 +88,11 @@ class ApplicationStartForm(forms.Form):
 
 class ResponseForm(forms.Form):
     """A provider's answer to one criterion. Rendered by hand in the template, so each rating
-    can show what it means beside it."""
+    can show what it means beside it.
+
+    ``revision`` is the answer's revision when the page was loaded; the service refuses the save
+    if someone has saved since. A page from before revisions existed sends none: it counts as 0.
+    """
 
     narrative = forms.CharField(
         label="Your narrative",
@@ -114,6 +118,7 @@ class ResponseForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text="Needed only if you choose “not applicable”.",
     )
+    revision = forms.IntegerField(required=False, min_value=0, widget=forms.HiddenInput)
 
     def __init__(
         self, *args: Any, criterion: Criterion, version: StandardVersion, **kwargs: Any
@@ -146,6 +151,9 @@ class ResponseForm(forms.Form):
             for index, (code, label) in enumerate(self.fields["rating"].choices)
         ]
 
+    def clean_revision(self) -> int:
+        return self.cleaned_data.get("revision") or 0
+
     def clean(self) -> dict[str, Any]:
         data = super().clean()
         if data.get("rating") == NOT_APPLICABLE and not (data.get("na_justification") or ""):
@@ -159,6 +167,9 @@ class ResponseForm(forms.Form):
 
 class NarrativeAutosaveForm(forms.Form):
     narrative = ResponseForm.base_fields["narrative"]
+    revision = ResponseForm.base_fields["revision"]
+
+    clean_revision = ResponseForm.clean_revision
 
 
 class SubmitForm(forms.Form):

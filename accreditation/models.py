@@ -94,6 +94,7 @@ class ApplicationEvent(models.Model):
         EVIDENCE_REPLACED = "evidence_replaced", "Evidence file replaced"
         EVIDENCE_LINKED = "evidence_linked", "Evidence linked to a criterion"
         EVIDENCE_UNLINKED = "evidence_unlinked", "Evidence removed from a criterion"
+        ANSWER_CHANGED = "answer_changed", "Answer changed"
 
     application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(max_length=30, choices=Kind.choices)
@@ -136,6 +137,9 @@ class Response(models.Model):
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    # How many times the answer has been changed. The page sends back the revision it was loaded
+    # at, so a save made from an older page is refused instead of silently overwriting.
+    revision = models.PositiveIntegerField(default=0)
 
     class Meta:
         ordering = ["criterion__theme__number", "criterion__order"]

@@ -3,6 +3,7 @@
 import uuid
 
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone
 
 from accounts.models import User
@@ -21,7 +22,7 @@ from qismet_portal.exceptions import DomainError
 from qismet_portal.outbox import enqueue
 from standards.models import Criterion, StandardVersion, VersionStatus
 
-from .history import event_record
+from .history import answer_change_record, event_record
 from .transitions import application_transition
 
 
@@ -34,6 +35,19 @@ class SubmissionIncomplete(DomainError):
         super().__init__(
             f"The application cannot be submitted yet: {count} "
             f"{'criterion needs' if count == 1 else 'criteria need'} attention."
+        )
+
+
+class AnswerConflict(DomainError):
+    """A save refused because the answer was saved by someone (or another window) after the
+    page it came from was loaded. ``response`` now holds the answer as saved, with who saved it
+    and when, so the person can see both and combine them."""
+
+    def __init__(self, response: Response):
+        self.response = response
+        super().__init__(
+            "This answer was saved again after your page was loaded, so your changes were not "
+            "saved."
         )
 
 
@@ -107,42 +121,123 @@ def rating_choices(version: StandardVersion, criterion: Criterion) -> list[tuple
     return choices
 
 
+_ANSWER_FIELDS = ("narrative", "rating", "na_justification")
+
+
+def _clean_text(text: str) -> str:
+    """Trimmed, with one kind of line break: a form post sends CRLF, autosave sends LF, and the
+    same words must compare equal whichever way they came."""
+    return text.replace("\r\n", "\n").replace("\r", "\n").strip()
+
+
+def _answer_write(
+    *,
+    application: Application,
+    response: Response,
+    user: User,
+    revision: int | None,
+    values: dict[str, str],
+) -> Response:
+    """Write ``values`` to the answer if the page they came from saw its latest revision.
+
+    Runs under the application's row lock (taken by the caller) and reads the answer afresh
+    under its own, so two saves of the same answer are checked one after the other and the
+    second sees what the first wrote. A whole answer that changes nothing is accepted whatever
+    its revision (nothing can be lost); any other save from an older page is refused with
+    ``AnswerConflict``. ``revision=None`` skips the check, for callers that are
+    not editing from a page (demo data, imports). ``response`` is updated in place either way.
+    """
+    current = (
+        Response.objects.select_for_update(of=("self",))
+        .select_related("updated_by")
+        .get(pk=response.pk)
+    )
+    changed = [field for field, value in values.items() if getattr(current, field) != value]
+    stale = revision is not None and revision != current.revision
+    whole = set(values) == set(_ANSWER_FIELDS)
+    if changed and not stale:
+        now = timezone.now()
+        # Conditional on the revision read above: a database without row locks still refuses a
+        # write that lost the race rather than overwriting it.
+        written = Response.objects.filter(pk=current.pk, revision=current.revision).update(
+            **values, updated_by=user, updated_at=now, revision=F("revision") + 1
+        )
+        if written:
+            for field, value in values.items():
+                setattr(current, field, value)
+            current.updated_by, current.updated_at = user, now
+            current.revision += 1
+        else:  # lost a race the row lock would have prevented: show what won
+            current = Response.objects.select_related("updated_by").get(pk=response.pk)
+            stale = True
+    for field in (*_ANSWER_FIELDS, "updated_at", "updated_by", "revision"):
+        setattr(response, field, getattr(current, field))
+    # A part of an answer (autosave's narrative) from an older page is refused even when it is
+    # as saved: the parts it does not carry may have changed unseen.
+    if stale and (changed or not whole):
+        raise AnswerConflict(response)
+    if changed:
+        labels = dict(rating_choices(application.version, response.criterion))
+        answer_change_record(
+            application=application,
+            criterion=response.criterion,
+            actor=user,
+            parts=changed,
+            rating_label=labels.get(response.rating, ""),
+        )
+    return response
+
+
 @transaction.atomic
 def response_save(
-    *, response: Response, user: User, narrative: str, rating: str, na_justification: str = ""
+    *,
+    response: Response,
+    user: User,
+    narrative: str,
+    rating: str,
+    na_justification: str = "",
+    revision: int | None = None,
 ) -> Response:
     """Save a provider's answer to one criterion.
 
     Partial answers are fine (work is saved as people go); what is still missing shows in the
-    gap list. Two things are refused: a rating outside the pinned version's scale (or N/A where
-    the criterion does not allow it), and N/A without a justification. A justification is only
-    kept while the answer is N/A.
+    gap list. Refused: a rating outside the pinned version's scale (or N/A where the criterion
+    does not allow it), N/A without a justification, and a save from a page older than the
+    answer's latest ``revision`` (``AnswerConflict``: two people on the same criterion must not
+    silently overwrite each other). A justification is only kept while the answer is N/A.
+    Each change is recorded in the application's history.
     """
     application = _editable_application(response.application)
     allowed = {code for code, _label in rating_choices(application.version, response.criterion)}
     if rating and rating not in allowed:
         raise DomainError("Choose one of the ratings offered for this criterion.")
-    na_justification = na_justification.strip()
+    na_justification = _clean_text(na_justification)
     if rating == NOT_APPLICABLE and not na_justification:
         raise DomainError("Say why this criterion does not apply to your programme.")
-    response.narrative = narrative.strip()
-    response.rating = rating
-    response.na_justification = na_justification if rating == NOT_APPLICABLE else ""
-    response.updated_by = user
-    response.save(
-        update_fields=["narrative", "rating", "na_justification", "updated_at", "updated_by"]
+    values = {
+        "narrative": _clean_text(narrative),
+        "rating": rating,
+        "na_justification": na_justification if rating == NOT_APPLICABLE else "",
+    }
+    return _answer_write(
+        application=application, response=response, user=user, revision=revision, values=values
     )
-    return response
 
 
 @transaction.atomic
-def response_save_narrative(*, response: Response, user: User, narrative: str) -> Response:
-    """Save the narrative alone (autosave while typing); the rating is left as it was."""
-    _editable_application(response.application)
-    response.narrative = narrative.strip()
-    response.updated_by = user
-    response.save(update_fields=["narrative", "updated_at", "updated_by"])
-    return response
+def response_save_narrative(
+    *, response: Response, user: User, narrative: str, revision: int | None = None
+) -> Response:
+    """Save the narrative alone (autosave while typing); the rating is left as it was. The same
+    revision check as ``response_save`` applies: autosave never overwrites someone else's save."""
+    application = _editable_application(response.application)
+    return _answer_write(
+        application=application,
+        response=response,
+        user=user,
+        revision=revision,
+        values={"narrative": _clean_text(narrative)},
+    )
 
 
 # --- submitting and withdrawing -------------------------------------------------------------

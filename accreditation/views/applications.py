@@ -15,6 +15,7 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django_htmx.http import trigger_client_event
 
 from accounts.permissions import is_administrator, is_provider_user
 from accreditation.forms import (
@@ -180,22 +181,55 @@ def _locked_meanwhile(request: HttpRequest, application: Application) -> bool:
     )
 
 
+def _saved_by(response, user) -> str:
+    """Who saved ``response`` and when, as the conflict messages say it."""
+    moment = timezone.localtime(response.updated_at)
+    when = f"at {moment:%H:%M} on {moment.day} {moment:%B %Y}"
+    if response.updated_by_id == user.pk:
+        return f"You saved this criterion in another window {when}"
+    who = response.updated_by.full_name if response.updated_by else "Someone else"
+    return f"{who} saved this criterion {when}"
+
+
 def _autosave(request: HttpRequest, application: Application, response) -> HttpResponse:
-    """Save the narrative alone and answer with a one-line status for the page."""
+    """Save the narrative alone and answer with a one-line status for the page, and the new
+    revision for the form (out of band), so the next save from the page is not mistaken for a
+    stale one. On a conflict nothing is written and the page is told to stop autosaving."""
     form = NarrativeAutosaveForm(request.POST)
     context: dict = {"ok": False}
+    stop = False
     if not form.is_valid():
-        context["message"] = form.errors["narrative"][0]
+        context["message"] = (
+            form.errors["narrative"][0]
+            if "narrative" in form.errors
+            else "Not saved: this page is out of date. Reload it to carry on."
+        )
     else:
         try:
             services.response_save_narrative(
-                response=response, user=request.user, narrative=form.cleaned_data["narrative"]
+                response=response,
+                user=request.user,
+                narrative=form.cleaned_data["narrative"],
+                revision=form.cleaned_data["revision"],
+            )
+        except services.AnswerConflict:
+            stop = True
+            context["message"] = (
+                f"Not saved: {_saved_by(response, request.user)} while you were editing. "
+                "Autosave has stopped so that neither answer is lost. Press Save to see the "
+                "saved answer beside yours."
             )
         except DomainError as error:
+            stop = True
             context["message"] = f"Not saved: {error} Copy your text before leaving this page."
         else:
-            context = {"ok": True, "message": f"Draft saved at {_saved_at(response.updated_at)}."}
-    return render(request, "accreditation/_autosave_status.html", context)
+            context = {
+                "ok": True,
+                "message": f"Draft saved at {_saved_at(response.updated_at)}.",
+                "revision": response.revision,
+            }
+    result = render(request, "accreditation/_autosave_status.html", context)
+    return trigger_client_event(result, "autosave-stopped") if stop else result
 
 
 @login_required
@@ -205,6 +239,7 @@ def response_edit(request: HttpRequest, pk: int, criterion_pk: int) -> HttpRespo
     response, criterion = page.response, page.criterion
     can_edit = request.user.has_perm(EDIT, application)
     status = 200
+    conflict = ""
     form_kwargs = {"criterion": criterion, "version": application.version}
 
     if request.method == "POST":
@@ -212,10 +247,13 @@ def response_edit(request: HttpRequest, pk: int, criterion_pk: int) -> HttpRespo
             raise PermissionDenied
         if request.htmx and request.POST.get("autosave"):
             if not can_edit:
-                return render(
-                    request,
-                    "accreditation/_autosave_status.html",
-                    {"message": "Not saved: this application can no longer be changed."},
+                return trigger_client_event(
+                    render(
+                        request,
+                        "accreditation/_autosave_status.html",
+                        {"message": "Not saved: this application can no longer be changed."},
+                    ),
+                    "autosave-stopped",
                 )
             return _autosave(request, application, response)
         form = ResponseForm(request.POST, **form_kwargs)
@@ -232,6 +270,15 @@ def response_edit(request: HttpRequest, pk: int, criterion_pk: int) -> HttpRespo
         elif form.is_valid():
             try:
                 services.response_save(response=response, user=request.user, **form.cleaned_data)
+            except services.AnswerConflict:
+                # Keep what they typed; the form now carries the revision they have seen, so
+                # saving again (after combining the two) goes through.
+                data = request.POST.copy()
+                data["revision"] = response.revision
+                form = ResponseForm(data, **form_kwargs)
+                form.is_valid()
+                conflict = _saved_by(response, request.user)
+                status = 409
             except DomainError as error:
                 form.add_error(None, str(error))
             else:
@@ -254,6 +301,7 @@ def response_edit(request: HttpRequest, pk: int, criterion_pk: int) -> HttpRespo
                 "narrative": response.narrative,
                 "rating": response.rating,
                 "na_justification": response.na_justification,
+                "revision": response.revision,
             },
             **form_kwargs,
         )
@@ -273,6 +321,7 @@ def response_edit(request: HttpRequest, pk: int, criterion_pk: int) -> HttpRespo
         if application.is_editable
         else [],
         "panel": panel,
+        "conflict": conflict,
     }
     return render(request, "accreditation/response_edit.html", context, status=status)
 

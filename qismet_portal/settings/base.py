@@ -286,6 +286,9 @@ PORTAL_NAME = "QISMET accreditation portal"
 PROVIDER_INVITATION_EXPIRY_DAYS = env.int("PROVIDER_INVITATION_EXPIRY_DAYS", default=7)
 PROVIDER_ACCOUNT_REQUESTS_PER_HOUR = env.int("PROVIDER_ACCOUNT_REQUESTS_PER_HOUR", default=5)
 PORTAL_BASE_URL = env("PORTAL_BASE_URL", default="http://127.0.0.1:8000")
+# Changes to a criterion's answer by one person within this many minutes of their previous change
+# show as one line in the application's history (autosave writes every few seconds of typing).
+ANSWER_HISTORY_MERGE_MINUTES = env.int("ANSWER_HISTORY_MERGE_MINUTES", default=5)
 ACCOUNT_FORMS = {
     "login": "accounts.forms.LoginForm",
     "reset_password": "accounts.forms.ResetPasswordForm",

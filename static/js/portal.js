@@ -12,6 +12,32 @@
     });
   }
 
+  // A form whose fields autosave (htmx) and which is also saved by its own button, marked
+  // data-autosave. Each save carries the answer's revision; the server refuses a stale one.
+  // - Save pressed while an autosave is on its way: wait for it (and the new revision it brings)
+  //   before sending the form, so one person's saves never conflict with each other.
+  // - Once the form is being sent, or the server has said autosave must stop (someone else saved
+  //   meanwhile, or the answer is locked), no further autosave is sent. What was typed stays.
+  function guardAutosave(form) {
+    let stopped = false;
+    form.addEventListener("autosave-stopped", function () { stopped = true; });
+    form.addEventListener("htmx:beforeRequest", function (event) {
+      if (stopped) { event.preventDefault(); }
+    });
+    form.addEventListener("submit", function (event) {
+      const pending = form.querySelector(".htmx-request");
+      if (pending) {
+        event.preventDefault();
+        const submitter = event.submitter;
+        pending.addEventListener("htmx:afterRequest", function () {
+          form.requestSubmit(submitter);
+        }, { once: true });
+        return;
+      }
+      stopped = true;
+    });
+  }
+
   // Buttons that need a second thought carry data-confirm="question".
   function confirmClicks(event) {
     const el = event.target.closest("[data-confirm]");
@@ -23,6 +49,7 @@
 
   document.addEventListener("DOMContentLoaded", function () {
     document.querySelectorAll("form[data-warn-unsaved]").forEach(watchUnsaved);
+    document.querySelectorAll("form[data-autosave]").forEach(guardAutosave);
     document.addEventListener("click", confirmClicks, true);
   });
 })();

@@ -495,7 +495,7 @@ def test_autosave_saves_the_narrative_and_answers_with_a_status_line(login):
     answer(response, application.started_by, rating="met", narrative="Old")
     result = login(application.started_by).post(
         _criterion_url(application, response),
-        {"narrative": "Typed so far", "autosave": "1"},
+        {"narrative": "Typed so far", "autosave": "1", "revision": response.revision},
         headers={"HX-Request": "true"},
     )
     assert result.status_code == 200

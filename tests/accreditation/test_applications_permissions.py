@@ -151,7 +151,11 @@ def test_the_people_who_may_open_a_page_can(login, request, application, role, n
 @pytest.mark.parametrize("role", ["lead", "contributor", "signatory"])
 def test_every_member_may_answer(login, request, application, role):
     client = login(_person(role, application, request))
-    client.post(_url("response_edit", application), {"narrative": f"By {role}", "rating": "met"})
+    revision = application.responses.order_by("pk").first().revision
+    client.post(
+        _url("response_edit", application),
+        {"narrative": f"By {role}", "rating": "met", "revision": revision},
+    )
     first = application.responses.order_by("pk").first()
     assert first.narrative == f"By {role}"
 

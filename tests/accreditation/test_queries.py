@@ -99,6 +99,26 @@ def test_the_criterion_page_does_not_grow_with_criteria_or_files(login, role):
     assert counts[0] == counts[1] <= CRITERION_QUERIES, counts
 
 
+def test_a_refused_stale_save_does_not_grow_with_criteria_or_files(login):
+    """The conflict page (typed text kept, the saved answer beside it) reads as flat as the
+    criterion page itself, plus the locks and the fresh read of the answer."""
+    counts = []
+    for size in (SMALL, LARGE):
+        application, first = _application(**size)
+        lead = application.started_by
+        stale = first.revision
+        answer(first, member(application, MembershipRole.CONTRIBUTOR), narrative="Theirs")
+        url = reverse("accreditation:response_edit", args=[application.pk, first.criterion_id])
+        client = login(lead)
+        with CaptureQueriesContext(connection) as queries:
+            result = client.post(url, {"narrative": "Mine", "rating": "met", "revision": stale})
+        assert result.status_code == 409
+        counts.append(len(queries))
+    # the page, plus: the transaction, the application's lock, the standard version (for the
+    # ratings), the answer under its lock
+    assert counts[0] == counts[1] <= CRITERION_QUERIES + 5, counts
+
+
 def test_the_submit_page_does_not_grow(login):
     counts = []
     for size in (SMALL, LARGE):
@@ -132,7 +152,9 @@ def test_the_history_does_not_grow_with_events(login):
         url = reverse("accreditation:application_history", args=[application.pk])
         counts.append(_count(login(lead), url))
         counts.append(_count(login(lead), url + "?page=2"))
-    assert application.events.count() == 202
+    # 200 uploads, one answer per criterion (40), started and withdrawn
+    assert application.events.count() == 242
+    assert application.events.filter(kind=ApplicationEvent.Kind.ANSWER_CHANGED).count() == 40
     assert len(set(counts)) == 1 and counts[0] <= HISTORY_QUERIES, counts
 
 
