@@ -86,6 +86,15 @@
     return "";
   }
 
+  // The same rules in a few words, for the list of chosen files.
+  function shortProblemWith(file, limits) {
+    var problem = problemWith(file, limits);
+    if (!problem) { return ""; }
+    if (file.size === 0 && problem.indexOf("empty") !== -1) { return "the file is empty"; }
+    if (problem.indexOf("it is ") === 0) { return "larger than " + formatSize(limits.maxBytes); }
+    return "this type of file or name is not accepted";
+  }
+
   // Every reason the server would refuse this batch, one sentence each, naming the files.
   function batchProblems(zone, files) {
     var limits = limitsOf(zone);
@@ -126,11 +135,11 @@
     files.forEach(function (file) {
       var item = document.createElement("li");
       item.className = "text-break";
-      var problem = problemWith(file, limits);
+      var problem = shortProblemWith(file, limits);
       item.textContent = file.name + " (" + formatSize(file.size) + ")";
       if (problem) {
         var warning = document.createElement("span");
-        warning.className = "text-danger fw-semibold";
+        warning.className = "text-danger-emphasis fw-semibold";
         warning.textContent = " \u2013 will not be accepted: " + problem;
         item.appendChild(warning);
       }
@@ -138,7 +147,7 @@
     });
     if (limits.maxFiles && files.length > limits.maxFiles) {
       var tooMany = document.createElement("li");
-      tooMany.className = "text-danger fw-semibold";
+      tooMany.className = "text-danger-emphasis fw-semibold";
       tooMany.textContent = "At most " + limits.maxFiles + " files can be uploaded at once.";
       list.appendChild(tooMany);
     }
