@@ -37,7 +37,7 @@ from django.views.decorators.http import require_GET, require_POST
 from accounts.permissions import is_provider_user
 from accreditation.models import Application, EvidenceDocument, Response
 from accreditation.selectors import evidence as selectors
-from accreditation.selectors.applications import applications_for_user
+from accreditation.selectors.applications import applications_for_user, response_problems
 from accreditation.services import evidence as services
 from accreditation.services.evidence import EvidenceRefused, evidence_used_bytes
 from accreditation.uploads import EvidenceUploadHandler, attachment_header
@@ -208,18 +208,23 @@ def _render_panel(
 ) -> HttpResponse:
     """The criterion's evidence panel alone, for the upload form that htmx sends from the
     criterion page: the page is never left, so nothing typed elsewhere on it is lost."""
+    panel = selectors.evidence_panel(application=application, response=response)
     return render(
         request,
         "accreditation/evidence/_panel.html",
         {
             "application": application,
             "response": response,
-            "panel": selectors.evidence_panel(application=application, response=response),
+            "panel": panel,
             "can_edit": request.user.has_perm(EDIT, application),
             "evidence_errors": errors or [],
             "evidence_pointer": pointer,
             "evidence_notice": notice,
             "fragment": True,
+            # The note above the answer ("Mandatory: no evidence linked yet") follows suit.
+            "answer_problems": response_problems(response, evidence_count=len(panel["links"]))
+            if application.is_editable
+            else None,
         },
         status=status,
     )

@@ -121,6 +121,11 @@ def test_with_htmx_an_accepted_upload_updates_the_panel_in_place(
         fragment
     )
     assert re.search(r">minutes\.pdf</a>", fragment)
+    # The note above the answer no longer asks for evidence (htmx swaps it out of band).
+    note = re.search(r'<div [^>]*id="answer-problems"[^>]*>.*?</div>', fragment, re.S).group(0)
+    assert 'hx-swap-oob="true"' in note
+    assert "No self-rating chosen." in note
+    assert "no evidence linked yet" not in note
     assert EvidenceLink.objects.filter(response=answered, pointer="page 2").count() == 1
 
 

@@ -134,6 +134,7 @@ def test_a_batch_the_server_refuses_is_answered_in_the_panel(
     screenshot("evidence-upload-refused")
 
     # The good file alone is accepted, and the panel shows it without leaving the page.
+    expect(page.get_by_text("Mandatory: no evidence linked yet.")).to_have_count(1)
     panel = page.get_by_role("region", name="Evidence for this criterion")
     panel.get_by_label("Files", exact=True).set_input_files([folder / "Safeguarding policy.pdf"])
     panel.get_by_role("button", name="Upload files").click()
@@ -142,6 +143,7 @@ def test_a_batch_the_server_refuses_is_answered_in_the_panel(
         panel.get_by_role("status").get_by_text(re.compile(r"^Uploaded “Safeguarding policy\.pdf”"))
     ).to_be_visible()
     assert panel.get_by_role("link", name="Safeguarding policy.pdf", exact=True).is_visible()
+    expect(page.get_by_text("Mandatory: no evidence linked yet.")).to_have_count(0)
     assert page.get_by_label("Narrative", exact=False).first.input_value() == TYPED
     assert page.url == url
     assert EvidenceLink.objects.filter(response=response).count() == 1
