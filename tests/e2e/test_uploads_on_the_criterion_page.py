@@ -8,10 +8,12 @@ import pytest
 from django.urls import reverse
 from playwright.sync_api import expect
 
-from accreditation.models import EvidenceLink, EvidenceRevision
+from accreditation.models import EvidenceLink, EvidenceRevision, Response
 from tests.accreditation.factories import started_application
 from tests.accreditation.hostile import HTML, files_under, pdf_bytes, responses_of
 from tests.accreditation.hostile import use_private_storage as private_storage_in
+from tests.e2e.conftest import ARTIFACTS
+from tests.factories import TEST_PASSWORD
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -152,3 +154,41 @@ def test_a_batch_the_server_refuses_is_answered_in_the_panel(
     # The refusal answers 422 on purpose; anything else (a CSP violation) is a failure.
     unexpected = [error for error in console_errors if "status of 422" not in error]
     assert not unexpected, unexpected
+
+
+def test_without_javascript_the_refusal_comes_back_on_the_criterion_page(
+    browser, live_server, settings, tmp_path, provider_user, folder
+):
+    storage = private_storage_in(settings, tmp_path)
+    application = started_application(lead=provider_user)
+    response = responses_of(application)[0]
+    Response.objects.filter(pk=response.pk).update(narrative=TYPED)
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.get_by_label("Email address").fill(provider_user.email)
+    page.get_by_label("Password").fill(TEST_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.goto(
+        live_server.url
+        + reverse("accreditation:response_edit", args=[application.pk, response.criterion_id])
+    )
+    breadcrumb = page.get_by_role("navigation", name="Breadcrumb").inner_text()
+    (folder / "policy.pdf").write_bytes(HTML)
+    panel = page.get_by_role("region", name="Evidence for this criterion")
+    panel.get_by_label("Files", exact=True).set_input_files([folder / "policy.pdf"])
+    panel.get_by_role("button", name="Upload files").click()
+
+    panel = page.get_by_role("region", name="Evidence for this criterion")
+    expect(panel.get_by_role("heading", name="Nothing was uploaded")).to_be_visible()
+    assert panel.get_by_text(
+        "“policy.pdf” was not uploaded: its content is a web page"
+    ).is_visible()
+    assert page.get_by_role("navigation", name="Breadcrumb").inner_text() == breadcrumb
+    assert page.get_by_label("Your narrative").input_value() == TYPED
+    assert files_under(storage) == []
+    page.screenshot(
+        path=str(ARTIFACTS / "evidence-upload-refused-without-javascript.png"), full_page=True
+    )
+    context.close()
