@@ -8,7 +8,7 @@ however many files, revisions and links there are.
 from __future__ import annotations
 
 from django.conf import settings
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, QuerySet, Sum
 from django.shortcuts import get_object_or_404
 
 from accreditation.models import (
@@ -18,7 +18,7 @@ from accreditation.models import (
     EvidenceRevision,
     Response,
 )
-from accreditation.uploads import ACCEPT_ATTRIBUTE, ACCEPTED_SUMMARY
+from accreditation.uploads import ACCEPT_ATTRIBUTE, ACCEPTED_SUMMARY, DANGEROUS_SEGMENTS
 
 POINTER_MAX_LENGTH = EvidenceLink._meta.get_field("pointer").max_length
 
@@ -30,6 +30,7 @@ def upload_limits() -> dict:
         "max_files": settings.EVIDENCE_MAX_FILES_PER_UPLOAD,
         "accept": ACCEPT_ATTRIBUTE,
         "accepted_summary": ACCEPTED_SUMMARY,
+        "dangerous": " ".join(sorted(DANGEROUS_SEGMENTS)),
         "pointer_max_length": POINTER_MAX_LENGTH,
     }
 
@@ -45,7 +46,9 @@ def evidence_panel(*, application: Application, response: Response) -> dict:
 
     ``links``: this criterion's links with each document's current revision. ``available``:
     the application's other files, which the "use a file already in this application" form
-    offers. Two queries, whatever the number of files.
+    offers. ``quota_left``: bytes still free in the application's allowance, so the page can
+    stop a batch that would not fit before it is sent. Three queries, whatever the number of
+    files.
     """
     links = list(
         EvidenceLink.objects.filter(response=response)
@@ -62,7 +65,20 @@ def evidence_panel(*, application: Application, response: Response) -> dict:
         .order_by("current__original_name", "pk")
         if document.pk not in linked
     ]
-    return {"links": links, "available": available, "limits": upload_limits()}
+    used = (
+        EvidenceRevision.objects.filter(document__application=application).aggregate(
+            total=Sum("size")
+        )["total"]
+        or 0
+    )
+    quota = settings.EVIDENCE_APPLICATION_QUOTA_BYTES
+    return {
+        "links": links,
+        "available": available,
+        "limits": upload_limits(),
+        "quota_bytes": quota,
+        "quota_left": max(quota - used, 0),
+    }
 
 
 def evidence_library(*, application: Application) -> dict:

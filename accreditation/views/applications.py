@@ -296,16 +296,67 @@ def response_edit(request: HttpRequest, pk: int, criterion_pk: int) -> HttpRespo
                     "accreditation:response_edit", pk=application.pk, criterion_pk=criterion.pk
                 )
     else:
-        form = ResponseForm(
-            initial={
-                "narrative": response.narrative,
-                "rating": response.rating,
-                "na_justification": response.na_justification,
-                "revision": response.revision,
-            },
-            **form_kwargs,
-        )
+        form = _saved_answer_form(application, response)
+    return _render_criterion_page(
+        request,
+        application=application,
+        page=page,
+        form=form,
+        can_edit=can_edit,
+        status=status,
+        conflict=conflict,
+    )
 
+
+def _saved_answer_form(application: Application, response) -> ResponseForm:
+    return ResponseForm(
+        initial={
+            "narrative": response.narrative,
+            "rating": response.rating,
+            "na_justification": response.na_justification,
+            "revision": response.revision,
+        },
+        criterion=response.criterion,
+        version=application.version,
+    )
+
+
+def criterion_page_with_refused_upload(
+    request: HttpRequest,
+    *,
+    application: Application,
+    criterion_pk: int,
+    errors: list[str],
+    pointer: str = "",
+) -> HttpResponse:
+    """The criterion page itself (same heading, breadcrumb and answer) with a refused upload's
+    problems at the top of its evidence panel: what a browser without JavaScript gets back when
+    an upload is refused. (With JavaScript the panel alone is replaced and the page never left.)
+    """
+    page = response_page(application, criterion_pk)
+    return _render_criterion_page(
+        request,
+        application=application,
+        page=page,
+        form=_saved_answer_form(application, page.response),
+        can_edit=request.user.has_perm(EDIT, application),
+        status=400,
+        evidence_errors=errors,
+        evidence_pointer=pointer,
+    )
+
+
+def _render_criterion_page(
+    request: HttpRequest,
+    *,
+    application: Application,
+    page,
+    form: ResponseForm,
+    can_edit: bool,
+    status: int = 200,
+    **extra,
+) -> HttpResponse:
+    response, criterion = page.response, page.criterion
     panel = evidence_panel(application=application, response=response)
     context = {
         "application": application,
@@ -321,7 +372,7 @@ def response_edit(request: HttpRequest, pk: int, criterion_pk: int) -> HttpRespo
         if application.is_editable
         else [],
         "panel": panel,
-        "conflict": conflict,
+        **extra,
     }
     return render(request, "accreditation/response_edit.html", context, status=status)
 

@@ -37,10 +37,11 @@ from django.views.decorators.http import require_GET, require_POST
 from accounts.permissions import is_provider_user
 from accreditation.models import Application, EvidenceDocument, Response
 from accreditation.selectors import evidence as selectors
-from accreditation.selectors.applications import applications_for_user
+from accreditation.selectors.applications import applications_for_user, response_problems
 from accreditation.services import evidence as services
 from accreditation.services.evidence import EvidenceRefused, evidence_used_bytes
 from accreditation.uploads import EvidenceUploadHandler, attachment_header
+from accreditation.views.applications import criterion_page_with_refused_upload
 from qismet_portal.exceptions import DomainError
 from qismet_portal.permissions import permission_required
 
@@ -70,42 +71,58 @@ def _detail_url(application: Application, document_id: int) -> str:
     )
 
 
-def _refuse_change(request: HttpRequest, pk: int, back: str | None = None) -> HttpResponse | None:
+def _refuse_change(
+    request: HttpRequest,
+    pk: int,
+    back: str | None = None,
+    refuse_upload=None,
+) -> HttpResponse | None:
     """None when this person may change this application's evidence now; otherwise the answer:
     sign in, 404 (out of scope), a message and the way back (their application is no longer a
-    draft), or 403 (may look but never change, e.g. administrators)."""
+    draft, or the upload cannot fit in what is left of the allowance), or 403 (may look but
+    never change, e.g. administrators). ``refuse_upload(application, problems)``, when given,
+    answers an upload too big for the allowance in place instead of sending people away."""
     if not request.user.is_authenticated:
         return redirect_to_login(request.get_full_path())
     application = _scoped_application(request, pk)
     if request.user.has_perm(EDIT, application):
-        return _refuse_over_quota(request, application, back)
+        problem = _over_quota_problem(request, application)
+        if problem is None:
+            return None
+        if refuse_upload is not None:
+            return refuse_upload(application, [problem])
+        messages.error(request, problem)
+        return _go(request, back or reverse("accreditation:evidence_library", args=[pk]))
     if is_provider_user(request.user) and not application.is_editable:
         messages.error(request, _not_editable(application))
-        return redirect(back or reverse("accreditation:evidence_library", args=[application.pk]))
+        return _go(request, back or reverse("accreditation:evidence_library", args=[pk]))
     raise PermissionDenied
+
+
+def _go(request: HttpRequest, url: str) -> HttpResponse:
+    """Send the browser to ``url``: a whole-page visit even when only a panel asked (htmx)."""
+    if request.htmx:
+        return HttpResponse(status=204, headers={"HX-Redirect": url})
+    return redirect(url)
 
 
 #: What multipart framing may add to the files' own bytes in one request.
 _FRAMING_ALLOWANCE = 64 * 1024
 
 
-def _refuse_over_quota(
-    request: HttpRequest, application: Application, back: str | None
-) -> HttpResponse | None:
-    """Refuse, before reading it, a request body that cannot fit in what is left of the
-    application's allowance, so no request fills the disk with files that would be refused."""
+def _over_quota_problem(request: HttpRequest, application: Application) -> str | None:
+    """Why a request body cannot fit in what is left of the application's allowance (judged
+    before reading it, so no request fills the disk with files that would be refused)."""
     length = int(request.META.get("CONTENT_LENGTH") or 0)
     quota = settings.EVIDENCE_APPLICATION_QUOTA_BYTES
     left = max(quota - evidence_used_bytes(application), 0)
     if length <= left + _FRAMING_ALLOWANCE:
         return None
-    messages.error(
-        request,
+    return (
         f"Nothing was uploaded: the files come to about {filesizeformat(length)}, and this "
         f"application has {filesizeformat(left)} of its {filesizeformat(quota)} evidence "
-        "allowance left. Upload smaller files, or contact QISMET if you need more space.",
+        "allowance left. Upload smaller files, or contact QISMET if you need more space."
     )
-    return redirect(back or reverse("accreditation:evidence_library", args=[application.pk]))
 
 
 def _not_editable(application: Application) -> str:
@@ -179,30 +196,59 @@ def evidence_detail(request: HttpRequest, pk: int, document_pk: int) -> HttpResp
     return _render_detail(request, application, document)
 
 
-def _render_criterion_evidence(
+def _render_panel(
     request: HttpRequest,
     application: Application,
     response: Response,
     *,
     errors: list[str] | None = None,
     pointer: str = "",
+    notice: str = "",
     status: int = 200,
 ) -> HttpResponse:
-    """The criterion's evidence on a page of its own: where a refused upload is shown again
-    with every problem beside the file field and the pointer text kept."""
+    """The criterion's evidence panel alone, for the upload form that htmx sends from the
+    criterion page: the page is never left, so nothing typed elsewhere on it is lost."""
+    panel = selectors.evidence_panel(application=application, response=response)
     return render(
         request,
-        "accreditation/evidence/criterion_evidence.html",
+        "accreditation/evidence/_panel.html",
         {
             "application": application,
             "response": response,
-            "criterion": response.criterion,
-            "panel": selectors.evidence_panel(application=application, response=response),
+            "panel": panel,
             "can_edit": request.user.has_perm(EDIT, application),
             "evidence_errors": errors or [],
             "evidence_pointer": pointer,
+            "evidence_notice": notice,
+            "fragment": True,
+            # The note above the answer ("Mandatory: no evidence linked yet") follows suit.
+            "answer_problems": response_problems(response, evidence_count=len(panel["links"]))
+            if application.is_editable
+            else None,
         },
         status=status,
+    )
+
+
+def _upload_refused(
+    request: HttpRequest,
+    application: Application,
+    response: Response,
+    problems: list[str],
+    pointer: str = "",
+) -> HttpResponse:
+    """A refused upload is answered on the criterion page: the panel in place (htmx, 422), or
+    the whole criterion page (400) for a browser without JavaScript."""
+    if request.htmx:
+        return _render_panel(
+            request, application, response, errors=problems, pointer=pointer, status=422
+        )
+    return criterion_page_with_refused_upload(
+        request,
+        application=application,
+        criterion_pk=response.criterion_id,
+        errors=problems,
+        pointer=pointer,
     )
 
 
@@ -237,15 +283,21 @@ def evidence_download(request: HttpRequest, pk: int, revision_pk: int) -> FileRe
 
 @csrf_exempt
 def evidence_upload(request: HttpRequest, pk: int, criterion_pk: int) -> HttpResponse:
-    """GET: the criterion's evidence on its own page. POST: upload files to the criterion."""
+    """POST: upload files to the criterion, answered on the criterion page. GET: that page."""
     if request.method in {"GET", "HEAD"}:
         return _criterion_evidence(request, pk=pk, criterion_pk=criterion_pk)
     if request.method != "POST":
         return HttpResponseNotAllowed(["GET", "POST"])
     handler = EvidenceUploadHandler(request)
     request.upload_handlers = [handler]  # before anything touches request.POST or FILES
+
+    def refuse(application: Application, problems: list[str]) -> HttpResponse:
+        # The body is not read, so the pointer typed with it is not known.
+        response = selectors.response_in(application=application, criterion_pk=criterion_pk)
+        return _upload_refused(request, application, response, problems)
+
     back = reverse("accreditation:response_edit", args=[pk, criterion_pk])
-    if refusal := _refuse_change(request, pk, back=back):
+    if refusal := _refuse_change(request, pk, back=back, refuse_upload=refuse):
         return refusal
     application = _scoped_application(request, pk)
     response = selectors.response_in(application=application, criterion_pk=criterion_pk)
@@ -271,25 +323,27 @@ def _upload_received(
             refusals=[str(refusal) for refusal in handler.refusals],
         )
     except EvidenceRefused as refused:
-        return _render_criterion_evidence(
-            request, application, response, errors=refused.problems, pointer=pointer, status=400
-        )
+        return _upload_refused(request, application, response, refused.problems, pointer)
     except DomainError as error:
+        if request.htmx:
+            return _upload_refused(request, application, response, [str(error)], pointer)
         messages.error(request, str(error))
         return redirect(_criterion_url(application, response.criterion_id))
     names = [link.document.current.original_name for link in links]
-    messages.success(
-        request,
-        f"Uploaded {_names(names)} as evidence for criterion {response.criterion.code}.",
-    )
+    notice = f"Uploaded {_names(names)} as evidence for criterion {response.criterion.code}."
+    if request.htmx:
+        return _render_panel(request, application, response, notice=notice)
+    messages.success(request, notice)
     return redirect(_criterion_url(application, response.criterion_id))
 
 
 @permission_required(VIEW, _scoped_application)
 def _criterion_evidence(request: HttpRequest, pk: int, criterion_pk: int) -> HttpResponse:
+    """The criterion's evidence lives on the criterion page (e.g. after reloading the address
+    that a refused upload was answered on)."""
     application = _scoped_application(request, pk)
     response = selectors.response_in(application=application, criterion_pk=criterion_pk)
-    return _render_criterion_evidence(request, application, response)
+    return redirect(_criterion_url(application, response.criterion_id))
 
 
 @csrf_exempt

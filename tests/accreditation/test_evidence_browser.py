@@ -5,6 +5,7 @@ import re
 
 import pytest
 from django.urls import reverse
+from playwright.sync_api import expect
 
 from accreditation.models import EvidenceLink
 from tests.accreditation.factories import started_application
@@ -90,7 +91,7 @@ def test_evidence_from_the_criterion_page_to_the_library(
     )
     panel.get_by_label("Where to look").fill("section 4, page 12")
     panel.get_by_role("button", name="Upload files").click()
-    assert page.get_by_role("heading", name="There is a problem").is_visible()
+    expect(page.get_by_role("heading", name="Nothing was uploaded")).to_be_visible()
     assert page.get_by_text(
         "“policy.pdf” was not uploaded: its content is a web page (HTML), not a PDF."
     ).first.is_visible()
@@ -111,10 +112,10 @@ def test_evidence_from_the_criterion_page_to_the_library(
     )
     panel.get_by_label("Where to look").fill("section 4, page 12")
     panel.get_by_role("button", name="Upload files").click()
-    page.wait_for_url(criterion_page)
-    assert page.get_by_text(
-        re.compile(r"^\s*Uploaded “Safeguarding policy 2025\.pdf”")
-    ).is_visible()
+    expect(
+        page.get_by_text(re.compile(r"^\s*Uploaded “Safeguarding policy 2025\.pdf”"))
+    ).to_be_visible()
+    assert page.url == criterion_page  # the panel was replaced in place
     panel = page.get_by_role("region", name="Evidence for this criterion")
     for name in ["Safeguarding policy 2025.pdf", "Facilitator training log.docx"]:
         assert panel.get_by_role("link", name=name, exact=True).is_visible()
@@ -146,6 +147,6 @@ def test_evidence_from_the_criterion_page_to_the_library(
     assert page.get_by_role("heading", name="Replace with a new version").is_visible()
     assert_accessible("evidence file page")
     screenshot("evidence-detail")
-    # The refused upload answers 400 on purpose; anything else (a CSP violation) is a failure.
-    unexpected = [error for error in console_errors if "status of 400" not in error]
+    # The refused upload answers 422 on purpose; anything else (a CSP violation) is a failure.
+    unexpected = [error for error in console_errors if "status of 422" not in error]
     assert not unexpected, unexpected

@@ -49,7 +49,7 @@ def urls(application, responses, link) -> dict[str, tuple[str, str, dict]]:
         ),
         "criterion page": (
             "get",
-            reverse("accreditation:evidence_upload", args=[application.pk, criterion]),
+            reverse("accreditation:response_edit", args=[application.pk, criterion]),
             {},
         ),
         "upload": (

@@ -50,7 +50,7 @@ def test_the_panel_selector(size, provider_user, django_assert_max_num_queries):
     application = started_application(lead=provider_user)
     responses = responses_of(application)
     fill(application, responses, provider_user, size)
-    with django_assert_max_num_queries(2):
+    with django_assert_max_num_queries(3):
         panel = evidence_panel(application=application, response=responses[0])
         names = [link.document.current.original_name for link in panel["links"]]
         names += [document.current.original_name for document in panel["available"]]
@@ -77,7 +77,7 @@ def page_urls(application, responses, document) -> list[str]:
     criterion = responses[0].criterion_id
     return [
         reverse("accreditation:evidence_library", args=[application.pk]),
-        reverse("accreditation:evidence_upload", args=[application.pk, criterion]),
+        reverse("accreditation:response_edit", args=[application.pk, criterion]),
         reverse("accreditation:evidence_detail", args=[application.pk, document.pk]),
     ]
 

@@ -70,8 +70,9 @@ def _upload(page, name: str, pointer: str = ""):
     if pointer:
         page.get_by_label(re.compile("^Where to look")).first.fill(pointer)
     page.get_by_role("button", name="Upload files").click()
-    page.wait_for_load_state()
-    expect(page.get_by_role("alert")).to_contain_text(f"Uploaded “{name}” as evidence")
+    # The evidence panel is replaced in place: the page (and anything typed on it) stays.
+    panel = page.get_by_role("region", name="Evidence for this criterion")
+    expect(panel.get_by_role("status")).to_contain_text(f"Uploaded “{name}” as evidence")
 
 
 def test_a_provider_prepares_and_submits_an_application(
