@@ -259,7 +259,8 @@ def version_settings(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         form = VersionSettingsForm(initial=VersionSettingsForm.initial_for(version))
         formset = ScaleFormSet(initial=version.scale, prefix="scale")
-    if request.method == "POST" and form.is_valid() and formset.is_valid():
+    # Both are validated, so every problem on the page is shown at once.
+    if request.method == "POST" and all([form.is_valid(), formset.is_valid()]):
         try:
             services.version_settings_update(
                 version=version,

@@ -75,6 +75,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "qismet_portal.context_processors.portal",
             ],
+            "libraries": {"portal_forms": "qismet_portal.templatetags.portal_forms"},
         },
     },
 ]
