@@ -78,7 +78,7 @@ def specific_messages(field: forms.Field, label: str) -> dict[str, str]:
     ):
         return {
             "required": f"Select {phrase}",
-            "invalid_choice": f"Select {phrase} again: the option chosen is not one offered",
+            "invalid_choice": f"Select {phrase} from the options shown",  # noqa: S608
         }
     messages = {"required": f"Enter {phrase}"}
     if isinstance(field, forms.EmailField):
