@@ -71,6 +71,7 @@ class VersionCopyForm(PortalFormMixin, forms.Form):
         label="Number of the new version",
         max_length=20,
         help_text="For example 2027.1. Letters, digits, dots, dashes and underscores.",
+        error_messages={"required": "Enter the new version's number, like 2027.1"},
         validators=[
             RegexValidator(
                 VERSION_NUMBER_PATTERN,

@@ -24,6 +24,8 @@ from accounts.models import User
 from accreditation.models import Response
 from providers.models import AccountRequest, MembershipRole, Organisation
 from tests.accreditation.factories import ProgrammeFactory, started_application
+from tests.accreditation.hostile import use_private_storage
+from tests.accreditation.test_applications import complete, evidence_add, member
 from tests.factories import AdministratorFactory, MembershipFactory, UserFactory
 from tests.providers.factories import AccountRequestFactory, make_invitation
 from tests.standards.factories import draft_version, published_version
@@ -45,8 +47,7 @@ def _fresh_cache():
 
 @pytest.fixture
 def world(tmp_path, settings):
-    settings.MEDIA_ROOT = str(tmp_path)
-    settings.PRIVATE_STORAGE_ROOT = str(tmp_path / "private")
+    use_private_storage(settings, tmp_path)
     administrator = AdministratorFactory()
     lead = MembershipFactory(role=MembershipRole.LEAD).user
     application = started_application(lead=lead)
@@ -60,6 +61,7 @@ def world(tmp_path, settings):
     no_password = UserFactory()
     no_password.set_unusable_password()
     no_password.save()
+    ready = complete(started_application())
     return SimpleNamespace(
         administrator=administrator,
         lead=lead,
@@ -72,6 +74,8 @@ def world(tmp_path, settings):
         account_request=request,
         no_password=no_password,
         published=published_version(),
+        ready=ready,
+        signatory=member(ready, MembershipRole.SIGNATORY),
     )
 
 
@@ -284,6 +288,16 @@ CASES = {
             "id_rating_0": "Choose one of the ratings offered for this criterion.",
         },
     ),
+    "submit and declaration": Case(
+        "signatory",
+        lambda w: reverse("accreditation:application_submit", args=[w.ready.pk]),
+        {},
+        {
+            "id_full_name": "Enter your full name.",
+            "id_role": "Enter your role or job title.",
+            "id_confirm": "Tick the box to confirm the declaration.",
+        },
+    ),
     "withdraw": Case(
         "lead",
         lambda w: reverse("accreditation:application_withdraw", args=[w.application.pk]),
@@ -420,3 +434,17 @@ def test_specific_messages_never_replace_a_form_s_own(world):
     assert form.errors["full_name"] == ["Enter your full name."]
     assert form.errors["confirm"] == ["Tick the box to confirm the declaration."]
     assert User.objects.count() >= 1
+
+
+def test_a_refused_replacement_is_summarised_and_linked_to_the_file_field(world):
+    document = evidence_add(world.response, world.lead).document
+    url = reverse("accreditation:evidence_replace", args=[world.application.pk, document.pk])
+    files = [
+        SimpleUploadedFile(name, b"%PDF-1.4 one", content_type="application/pdf")
+        for name in ("a.pdf", "b.pdf")
+    ]
+    response = _client(world, "lead").post(url, {"file": files})
+    assert response.status_code == 400
+    html = unescape(response.content.decode())
+    assert re.search(r"<title>Error: ", html)
+    assert 'href="#replace-file"' in _summary(html)
