@@ -120,6 +120,12 @@ CASES = {
         {},
         {"id_password1": "Enter a new password", "id_password2": "Enter the new password again"},
     ),
+    "reauthenticate": Case(
+        "lead",
+        lambda w: reverse("account_reauthenticate"),
+        {},
+        {"id_password": "Enter your password"},
+    ),
     # accounts
     "profile": Case(
         "lead", lambda w: reverse("profile"), {}, {"id_full_name": "Enter your full name"}
@@ -448,3 +454,14 @@ def test_a_refused_replacement_is_summarised_and_linked_to_the_file_field(world)
     html = unescape(response.content.decode())
     assert re.search(r"<title>Error: ", html)
     assert 'href="#replace-file"' in _summary(html)
+
+
+def test_comparing_a_version_with_itself_is_summarised(world):
+    version = world.published
+    response = _client(world, "administrator").get(
+        reverse("standards:version_compare", args=[version.standard_id]),
+        {"old": version.pk, "new": version.pk},
+    )
+    html = unescape(response.content.decode())
+    assert re.search(r"<title>Error: ", html)
+    assert "Choose two different versions to compare." in _summary(html)
