@@ -45,7 +45,8 @@ def label_in_sentence(label: str) -> str:
     label = str(label or "").strip().rstrip(":?").strip()
     if not label or label.startswith(_ACRONYM_OR_NAME):
         return label
-    if len(label) > 1 and label[1].isupper():
+    first_word = label.split(" ", 1)[0]
+    if first_word == "I" or (len(first_word) > 1 and first_word[1].isupper()):
         return label
     return label[0].lower() + label[1:]
 

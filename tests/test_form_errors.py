@@ -20,7 +20,6 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 
-from accounts.models import User
 from accreditation.models import Response
 from providers.models import AccountRequest, MembershipRole, Organisation
 from tests.accreditation.factories import ProgrammeFactory, started_application
@@ -439,7 +438,54 @@ def test_specific_messages_never_replace_a_form_s_own(world):
     assert not form.is_valid()
     assert form.errors["full_name"] == ["Enter your full name."]
     assert form.errors["confirm"] == ["Tick the box to confirm the declaration."]
-    assert User.objects.count() >= 1
+
+
+def test_default_messages_name_the_field_by_its_kind():
+    from django import forms
+
+    from qismet_portal.forms import PortalFormMixin
+
+    class Example(PortalFormMixin, forms.Form):
+        title = forms.CharField(label="Title", max_length=5)
+        ods = forms.CharField(label="NHS ODS code")
+        email = forms.EmailField(label="Your email address")
+        months = forms.IntegerField(label="Months", min_value=1)
+        weight = forms.DecimalField(label="Weight")
+        colour = forms.ChoiceField(label="Colour", choices=[("red", "Red")])
+        agree = forms.BooleanField(label="I agree")
+        upload = forms.FileField(label="Policy document")
+
+    empty = Example(data={"send": ""})
+    assert not empty.is_valid()
+    assert empty.errors == {
+        "title": ["Enter the title"],
+        "ods": ["Enter the NHS ODS code"],
+        "email": ["Enter your email address"],
+        "months": ["Enter the months"],
+        "weight": ["Enter the weight"],
+        "colour": ["Select the colour"],
+        "agree": ["Tick the box: I agree"],
+        "upload": ["Choose the policy document to upload"],
+    }
+    wrong = Example(
+        data={"title": "Too long", "email": "x", "months": "0", "weight": "a", "colour": "blue"}
+    )
+    wrong.is_valid()
+    assert wrong.errors["title"] == ["The title must be 5 characters or fewer (it has 8)"]
+    assert wrong.errors["email"] == [
+        "Enter your email address in the correct format, like name@example.com"
+    ]
+    assert wrong.errors["months"] == ["The months must be 1 or more"]
+    assert wrong.errors["weight"] == ["The weight must be a number"]
+    assert wrong.errors["colour"] == ["Select the colour from the options shown"]
+
+
+def test_the_shared_helper_keeps_novalidate_when_a_form_adds_attributes():
+    from qismet_portal.forms import PortalFormHelper
+
+    helper = PortalFormHelper()
+    helper.attrs = {"data-warn-unsaved": ""}
+    assert helper.attrs == {"novalidate": "", "data-warn-unsaved": ""}
 
 
 def test_a_refused_replacement_is_summarised_and_linked_to_the_file_field(world):
