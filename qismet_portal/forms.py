@@ -183,12 +183,20 @@ def form_errors(form: forms.BaseForm) -> Iterator[SummaryError]:
 
 
 def formset_errors(formset: BaseFormSet) -> Iterator[SummaryError]:
+    """A formset's problems; a formset with a ``summary_label`` such as "Level {number}" says
+    which of its forms each problem is in ("Level 2: Enter the level's label")."""
     if not formset.is_bound or formset._errors is None:
         return
     for message in formset.non_form_errors():
         yield SummaryError(str(message))
-    for form in formset.forms:
-        yield from form_errors(form)
+    label = getattr(formset, "summary_label", "")
+    for number, form in enumerate(formset.forms, start=1):
+        for error in form_errors(form):
+            if label:
+                error = SummaryError(
+                    f"{label.format(number=number)}: {error.message}", error.target
+                )
+            yield error
 
 
 def page_errors(values: Iterable[Any]) -> list[SummaryError]:

@@ -200,6 +200,8 @@ class ScaleLevelForm(PortalFormMixin, forms.Form):
 
 
 class BaseScaleFormSet(forms.BaseFormSet):
+    summary_label = "Level {number}"  # in the error summary, as each level's fieldset is headed
+
     def add_fields(self, form: forms.Form, index: int | None) -> None:
         super().add_fields(form, index)
         if "DELETE" in form.fields:

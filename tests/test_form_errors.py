@@ -244,7 +244,7 @@ CASES = {
             "id_certificate_validity_months": "Certificate validity must be at least 1 month",
             "id_not_applicable_label": "Enter the words providers choose for “not applicable”",
             "id_scale-0-code": "Use lower-case letters, digits and underscores only.",
-            "id_scale-0-label": "Enter the level's label",
+            "id_scale-0-label": "Level 1: Enter the level's label",
             "id_scale-0-meaning": "Select what the level counts as",
         },
     ),
