@@ -4,40 +4,47 @@ from allauth.account.forms import ReauthenticateForm as AllauthReauthenticateFor
 from allauth.account.forms import ResetPasswordForm as AllauthResetPasswordForm
 from allauth.account.forms import ResetPasswordKeyForm as AllauthResetPasswordKeyForm
 from allauth.account.forms import SetPasswordForm as AllauthSetPasswordForm
-from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Submit
 from django import forms
 from django.contrib.auth import password_validation
 from django.urls import reverse
 from django.utils.html import format_html
 
+from qismet_portal.forms import PortalFormHelper, PortalFormMixin
+
 from .models import User
 
 
-class ProfileForm(forms.ModelForm):
+class ProfileForm(PortalFormMixin, forms.ModelForm):
     class Meta:
         model = User
         fields = ["full_name", "job_title", "phone"]
         labels = {"full_name": "Full name"}
+        error_messages = {"full_name": {"required": "Enter your full name"}}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.helper = FormHelper()
+        self.helper = PortalFormHelper()
         self.helper.attrs = {"data-warn-unsaved": ""}
         self.helper.add_input(Submit("save", "Save changes"))
 
 
-class AssessorCreateForm(forms.Form):
-    full_name = forms.CharField(label="Full name", max_length=150)
+class AssessorCreateForm(PortalFormMixin, forms.Form):
+    full_name = forms.CharField(
+        label="Full name",
+        max_length=150,
+        error_messages={"required": "Enter the assessor's full name"},
+    )
     email = forms.EmailField(
         label="Email address",
         help_text="We email a link to this address so they can set a password.",
+        error_messages={"required": "Enter the assessor's email address"},
     )
     job_title = forms.CharField(label="Job title or background", max_length=150, required=False)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.helper = FormHelper()
+        self.helper = PortalFormHelper()
         self.helper.attrs = {"data-warn-unsaved": ""}
         self.helper.add_input(Submit("create", "Create assessor account"))
 
@@ -48,12 +55,14 @@ class AssessorCreateForm(forms.Form):
         return email
 
 
-class LoginForm(AllauthLoginForm):
+class LoginForm(PortalFormMixin, AllauthLoginForm):
     """allauth's sign-in form with plain labels; the reset link sits under the form instead."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["login"].label = "Email address"
+        self.fields["login"].error_messages["required"] = "Enter your email address"
+        self.fields["password"].error_messages["required"] = "Enter your password"
         self.fields["login"].widget.attrs.pop("placeholder", None)
         self.fields["password"].help_text = ""
         self.fields["password"].widget.attrs.pop("placeholder", None)
@@ -84,8 +93,19 @@ def password_rules_help_text() -> str:
     return " ".join(rules)
 
 
+#: What to say when one of allauth's fields is left empty, by field name.
+REQUIRED_MESSAGES = {
+    "email": "Enter your email address",
+    "password": "Enter your password",
+    "oldpassword": "Enter your current password",
+    "password1": "Enter a new password",
+    "password2": "Enter the new password again",
+}
+
+
 class PlainPasswordFieldsMixin:
-    """Sentence-case labels, no placeholders repeating the labels, readable password rules."""
+    """Sentence-case labels, no placeholders repeating the labels, readable password rules,
+    and messages that say which password is missing."""
 
     labels: dict[str, str] = {}
 
@@ -94,13 +114,16 @@ class PlainPasswordFieldsMixin:
             field = self.fields[name]
             field.label = label
             field.widget.attrs.pop("placeholder", None)
+        for name, message in REQUIRED_MESSAGES.items():
+            if name in self.fields:
+                self.fields[name].error_messages["required"] = message
         if "password1" in self.fields:
             self.fields["password1"].help_text = password_rules_help_text()
         if "password2" in self.fields:
             self.fields["password2"].help_text = ""
 
 
-class ResetPasswordForm(PlainPasswordFieldsMixin, AllauthResetPasswordForm):
+class ResetPasswordForm(PortalFormMixin, PlainPasswordFieldsMixin, AllauthResetPasswordForm):
     labels = {"email": "Email address"}
 
     def __init__(self, *args, **kwargs):
@@ -108,7 +131,7 @@ class ResetPasswordForm(PlainPasswordFieldsMixin, AllauthResetPasswordForm):
         self._plain_fields()
 
 
-class ResetPasswordKeyForm(PlainPasswordFieldsMixin, AllauthResetPasswordKeyForm):
+class ResetPasswordKeyForm(PortalFormMixin, PlainPasswordFieldsMixin, AllauthResetPasswordKeyForm):
     labels = {"password1": "New password", "password2": "New password again"}
 
     def __init__(self, *args, **kwargs):
@@ -116,7 +139,7 @@ class ResetPasswordKeyForm(PlainPasswordFieldsMixin, AllauthResetPasswordKeyForm
         self._plain_fields()
 
 
-class ChangePasswordForm(PlainPasswordFieldsMixin, AllauthChangePasswordForm):
+class ChangePasswordForm(PortalFormMixin, PlainPasswordFieldsMixin, AllauthChangePasswordForm):
     labels = {
         "oldpassword": "Current password",
         "password1": "New password",
@@ -131,7 +154,7 @@ class ChangePasswordForm(PlainPasswordFieldsMixin, AllauthChangePasswordForm):
         )
 
 
-class SetPasswordForm(PlainPasswordFieldsMixin, AllauthSetPasswordForm):
+class SetPasswordForm(PortalFormMixin, PlainPasswordFieldsMixin, AllauthSetPasswordForm):
     labels = {"password1": "New password", "password2": "New password again"}
 
     def __init__(self, *args, **kwargs):
@@ -139,7 +162,7 @@ class SetPasswordForm(PlainPasswordFieldsMixin, AllauthSetPasswordForm):
         self._plain_fields()
 
 
-class ReauthenticateForm(PlainPasswordFieldsMixin, AllauthReauthenticateForm):
+class ReauthenticateForm(PortalFormMixin, PlainPasswordFieldsMixin, AllauthReauthenticateForm):
     labels = {"password": "Password"}
 
     def __init__(self, *args, **kwargs):

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Submit
 from django import forms
 from django.db.models import QuerySet
 
 from providers.models import Programme
+from qismet_portal.forms import PortalFormHelper, PortalFormMixin
 from standards.models import Criterion, StandardVersion
 
 from .models import NOT_APPLICABLE
@@ -19,8 +19,8 @@ NARRATIVE_MAX = 20_000
 JUSTIFICATION_MAX = 5_000
 
 
-def _helper(*, submit: str, warn: bool = False) -> FormHelper:
-    helper = FormHelper()
+def _helper(*, submit: str, warn: bool = False) -> PortalFormHelper:
+    helper = PortalFormHelper()
     if warn:
         helper.attrs = {"data-warn-unsaved": ""}
     helper.add_input(Submit("save", submit))
@@ -45,7 +45,7 @@ class VersionChoiceField(forms.ModelChoiceField):
         return f"{obj.standard.name}, version {obj.number}"
 
 
-class ApplicationStartForm(forms.Form):
+class ApplicationStartForm(PortalFormMixin, forms.Form):
     """Choose the programme and, when several are published, the standard to apply against.
 
     Programmes that already have an open application stay in the list, marked, so people see
@@ -86,7 +86,7 @@ class ApplicationStartForm(forms.Form):
         self.helper = _helper(submit="Start the application")
 
 
-class ResponseForm(forms.Form):
+class ResponseForm(PortalFormMixin, forms.Form):
     """A provider's answer to one criterion. Rendered by hand in the template, so each rating
     can show what it means beside it.
 
@@ -165,14 +165,14 @@ class ResponseForm(forms.Form):
         return data
 
 
-class NarrativeAutosaveForm(forms.Form):
+class NarrativeAutosaveForm(PortalFormMixin, forms.Form):
     narrative = ResponseForm.base_fields["narrative"]
     revision = ResponseForm.base_fields["revision"]
 
     clean_revision = ResponseForm.clean_revision
 
 
-class SubmitForm(forms.Form):
+class SubmitForm(PortalFormMixin, forms.Form):
     full_name = forms.CharField(
         label="Your full name",
         max_length=150,
@@ -194,7 +194,7 @@ class SubmitForm(forms.Form):
         self.helper = _helper(submit="Sign and submit the application")
 
 
-class WithdrawForm(forms.Form):
+class WithdrawForm(PortalFormMixin, forms.Form):
     reason = forms.CharField(
         label="Why are you withdrawing the application?",
         max_length=2_000,

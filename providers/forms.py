@@ -1,11 +1,12 @@
-from crispy_forms.helper import FormHelper
 from crispy_forms.layout import HTML, Div, Fieldset, Layout, Submit
 from django import forms
 from django.contrib.auth import password_validation
 
 from accounts.forms import password_rules_help_text
 from accounts.models import Role, User
+from qismet_portal.forms import PortalFormHelper, PortalFormMixin
 
+from .identifiers import NORMALISERS
 from .models import (
     AccountRequest,
     AccountRequestEdit,
@@ -32,6 +33,46 @@ ROLE_CHOICES = [(role.value, ROLE_DESCRIPTIONS[role]) for role in MembershipRole
 ORGANISATION_FIELDS = list(ORGANISATION_EDITABLE_FIELDS)
 
 
+#: Hints under the identifier fields, so people see the shape expected before they type.
+IDENTIFIER_HELP_TEXTS = {
+    "postcode": "For example LS1 4AP.",
+    "charity_number": "England and Wales: 6 or 7 digits, like 1123456. Scotland: like SC012345. "
+    "Northern Ireland: like NIC100002.",
+    "company_number": "8 characters, like 01234567 or SC123456.",
+    "nhs_ods_code": "Only if your organisation has one, like RTH or A12345.",
+}
+
+
+class IdentifierFieldsMixin:
+    """Postcode, charity number, Companies House number and NHS ODS code, each checked against
+    its issuer's format and stored in its one written form ("ls14ap" is kept as "LS1 4AP")."""
+
+    def _identifier_fields(self) -> None:
+        for name, help_text in IDENTIFIER_HELP_TEXTS.items():
+            if name in self.fields:
+                self.fields[name].help_text = help_text
+        if "postcode" in self.fields:
+            self.fields["postcode"].widget.attrs.setdefault("autocomplete", "postal-code")
+        for name in ("charity_number", "company_number", "nhs_ods_code"):
+            if name in self.fields:
+                self.fields[name].widget.attrs.update({"spellcheck": "false"})
+
+    def _clean_identifier(self, name: str) -> str:
+        return NORMALISERS[name](self.cleaned_data.get(name) or "")
+
+    def clean_postcode(self) -> str:
+        return self._clean_identifier("postcode")
+
+    def clean_charity_number(self) -> str:
+        return self._clean_identifier("charity_number")
+
+    def clean_company_number(self) -> str:
+        return self._clean_identifier("company_number")
+
+    def clean_nhs_ods_code(self) -> str:
+        return self._clean_identifier("nhs_ods_code")
+
+
 def _identifiers_fieldset() -> Fieldset:
     return Fieldset(
         "Identifiers",
@@ -45,7 +86,7 @@ def _identifiers_fieldset() -> Fieldset:
     )
 
 
-class OrganisationForm(forms.ModelForm):
+class OrganisationForm(IdentifierFieldsMixin, PortalFormMixin, forms.ModelForm):
     """The organisation's details, as its lead or an administrator corrects them."""
 
     class Meta:
@@ -53,13 +94,20 @@ class OrganisationForm(forms.ModelForm):
         fields = ORGANISATION_FIELDS
         labels = {"name": "Organisation name"}
         error_messages = {
-            "name": {"unique": "An organisation with this name is already registered."}
+            "name": {
+                "required": "Enter the organisation's name",
+                "unique": "An organisation with this name is already registered.",
+            },
+            "region": {"required": "Select the region the organisation works in"},
+            "contact_name": {"required": "Enter the main contact's full name"},
+            "contact_email": {"required": "Enter the main contact's email address"},
         }
         widgets = {"address": forms.Textarea(attrs={"rows": 3})}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.helper = FormHelper()
+        self._identifier_fields()
+        self.helper = PortalFormHelper()
         self.helper.attrs = {"data-warn-unsaved": ""}
         self.helper.layout = Layout(
             Fieldset("Organisation", "name", "address", "postcode", "region"),
@@ -90,10 +138,15 @@ class OrganisationForm(forms.ModelForm):
 class OrganisationCreateForm(OrganisationForm):
     """An administrator registers an organisation and names its lead, who is invited by email."""
 
-    lead_full_name = forms.CharField(label="Lead user's full name", max_length=150)
+    lead_full_name = forms.CharField(
+        label="Lead user's full name",
+        max_length=150,
+        error_messages={"required": "Enter the full name of the organisation's lead user"},
+    )
     lead_email = forms.EmailField(
         label="Lead user's email address",
         help_text="They will receive a link to set a password and can then invite colleagues.",
+        error_messages={"required": "Enter the email address of the organisation's lead user"},
     )
 
     def __init__(self, *args, **kwargs):
@@ -113,7 +166,7 @@ class OrganisationCreateForm(OrganisationForm):
         return email
 
 
-class ProgrammeForm(forms.ModelForm):
+class ProgrammeForm(PortalFormMixin, forms.ModelForm):
     class Meta:
         model = Programme
         fields = ["name", "conditions", "delivery_mode", "description"]
@@ -121,6 +174,12 @@ class ProgrammeForm(forms.ModelForm):
             "name": "Programme name",
             "conditions": "Long-term conditions covered",
             "delivery_mode": "How is it delivered?",
+        }
+        error_messages = {
+            "name": {"required": "Enter the programme's name"},
+            "conditions": {"required": "Enter the long-term conditions the programme covers"},
+            "delivery_mode": {"required": "Select how the programme is delivered"},
+            "description": {"required": "Describe the programme in a few sentences"},
         }
         help_texts = {
             "description": "In a few sentences: who it is for, how long it runs and who leads it.",
@@ -134,7 +193,7 @@ class ProgrammeForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.organisation = organisation
         self.fields["delivery_mode"].choices = DeliveryMode.choices  # no empty "---" radio
-        self.helper = FormHelper()
+        self.helper = PortalFormHelper()
         self.helper.attrs = {"data-warn-unsaved": ""}
         self.helper.add_input(
             Submit("save", "Save changes" if self.instance.pk else "Add programme")
@@ -150,7 +209,7 @@ class ProgrammeForm(forms.ModelForm):
         return name
 
 
-class InvitationForm(forms.Form):
+class InvitationForm(PortalFormMixin, forms.Form):
     email = forms.EmailField(label="Their email address")
     role = forms.ChoiceField(
         label="Their role", choices=ROLE_CHOICES, widget=forms.RadioSelect, initial="contributor"
@@ -162,7 +221,7 @@ class InvitationForm(forms.Form):
             f"We email them a link to join. It works once and expires after {expiry_days} "
             f"day{'s' if expiry_days != 1 else ''}."
         )
-        self.helper = FormHelper()
+        self.helper = PortalFormHelper()
         self.helper.attrs = {"data-warn-unsaved": ""}
         self.helper.add_input(Submit("invite", "Send invitation"))
 
@@ -176,20 +235,26 @@ class InvitationForm(forms.Form):
         return email
 
 
-class MembershipRoleForm(forms.Form):
-    role = forms.ChoiceField(label="Role", choices=MembershipRole.choices)
+class MembershipRoleForm(PortalFormMixin, forms.Form):
+    role = forms.ChoiceField(
+        label="Role",
+        choices=MembershipRole.choices,
+        error_messages={"required": "Select the person's role"},
+    )
 
 
-class InvitationAcceptForm(forms.Form):
+class InvitationAcceptForm(PortalFormMixin, forms.Form):
     full_name = forms.CharField(label="Your full name", max_length=150)
     password1 = forms.CharField(
         label="Choose a password",
         strip=False,
+        error_messages={"required": "Enter a password"},
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
     )
     password2 = forms.CharField(
         label="Type the password again",
         strip=False,
+        error_messages={"required": "Enter the password again"},
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
     )
 
@@ -198,7 +263,7 @@ class InvitationAcceptForm(forms.Form):
         self.email = email
         self.fields["full_name"].widget.attrs["autocomplete"] = "name"
         self.fields["password1"].help_text = password_rules_help_text()
-        self.helper = FormHelper()
+        self.helper = PortalFormHelper()
         self.helper.add_input(Submit("accept", "Create my account"))
 
     def clean(self):
@@ -233,7 +298,7 @@ REQUEST_FIELDS = [
 ]
 
 
-class AccountRequestForm(forms.Form):
+class AccountRequestForm(IdentifierFieldsMixin, PortalFormMixin, forms.Form):
     """The public form a new organisation uses to ask for an account.
 
     A plain form built from the model's fields rather than a ModelForm: the service creates the
@@ -277,7 +342,14 @@ class AccountRequestForm(forms.Form):
         }
         for name, value in autocomplete.items():
             self.fields[name].widget.attrs["autocomplete"] = value
-        self.helper = FormHelper()
+        self._identifier_fields()
+        for name, message in {
+            "organisation_name": "Enter your organisation's name",
+            "region": "Select the region your organisation works in",
+            "programmes_description": "Describe your self-management programmes",
+        }.items():
+            self.fields[name].error_messages["required"] = message
+        self.helper = PortalFormHelper()
         self.helper.attrs = {"data-warn-unsaved": ""}
         self.helper.layout = Layout(
             Fieldset("Your organisation", "organisation_name", "address", "postcode", "region"),
@@ -325,6 +397,13 @@ class AccountRequestEditForm(AccountRequestForm):
             field.label = AccountRequestEdit.LABELS[name]
             field.help_text = ""
             field.widget.attrs.pop("autocomplete", None)
+        # Worded for QISMET staff, not for the person who asked ("your organisation's name").
+        for name, message in {
+            "organisation_name": "Enter the organisation's name",
+            "region": "Select the region the organisation works in",
+            "programmes_description": "Describe the organisation's programmes",
+        }.items():
+            self.fields[name].error_messages["required"] = message
         self.fields[
             "contact_email"
         ].help_text = "Approval invites this address to set up the organisation's lead account."
@@ -357,15 +436,16 @@ class AccountRequestEditForm(AccountRequestForm):
         return {field: STAFF_CONFLICT_MESSAGES[field] for field in conflicts}
 
 
-class AccountRequestRejectForm(forms.Form):
+class AccountRequestRejectForm(PortalFormMixin, forms.Form):
     reason = forms.CharField(
         label="Reason",
         widget=forms.Textarea(attrs={"rows": 4}),
         max_length=2000,
         help_text="This is emailed to the person who asked, so write it for them.",
+        error_messages={"required": "Enter the reason the request is turned down"},
     )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.helper = FormHelper()
+        self.helper = PortalFormHelper()
         self.helper.form_tag = False

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
-from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Div, Fieldset, Layout, Submit
 from django import forms
 from django.conf import settings
 from django.core.validators import RegexValidator
+
+from qismet_portal.forms import PortalFormHelper, PortalFormMixin
 
 from .models import (
     CRITERION_CODE_PATTERN,
@@ -21,49 +21,10 @@ from .models import (
 from .scoring import SCALE_CODE_RE, SCALE_MAX_LEVELS, scale_problems
 
 
-@dataclass(frozen=True)
-class ErrorLink:
-    """One line of a page's error summary: the problem, and the field it belongs to (if any)."""
-
-    message: str
-    href: str = ""
-
-
-def error_summary(form: forms.Form, formset: forms.BaseFormSet | None = None) -> list[ErrorLink]:
-    """Every problem of a refused form (and its formset), in page order, for the summary at the top.
-
-    A long page that is refused must say so where people are looking, and take them to each
-    problem: field errors link to their field; rows of a formset are named by ``row_label``
-    ("Level 4, code: …"); errors of the whole form or formset link to where they are shown.
-    """
-    links = [ErrorLink(str(error)) for error in form.non_field_errors()]
-    links += _field_links(form)
-    if formset is not None:
-        anchor = f"#{formset.prefix}-errors"
-        links += [ErrorLink(str(error), anchor) for error in formset.non_form_errors()]
-        row_label = getattr(formset, "row_label", "Row")
-        for number, row in enumerate(formset.forms, start=1):
-            links += _field_links(row, prefix=f"{row_label} {number}, ")
-    return links
-
-
-def _field_links(form: forms.Form, prefix: str = "") -> list[ErrorLink]:
-    links = [ErrorLink(f"{prefix}{error}") for error in form.non_field_errors()] if prefix else []
-    for name, errors in form.errors.items():
-        if name == forms.forms.NON_FIELD_ERRORS:
-            continue
-        field = form[name]
-        label = str(field.label)
-        if prefix:
-            label = label[:1].lower() + label[1:]
-        links += [
-            ErrorLink(f"{prefix}{label}: {error}", f"#{field.id_for_label}") for error in errors
-        ]
-    return links
-
-
-def _helper(*, submit: str | None = None, form_tag: bool = True, warn: bool = True) -> FormHelper:
-    helper = FormHelper()
+def _helper(
+    *, submit: str | None = None, form_tag: bool = True, warn: bool = True
+) -> PortalFormHelper:
+    helper = PortalFormHelper()
     helper.form_tag = form_tag
     if warn:
         helper.attrs = {"data-warn-unsaved": ""}
@@ -72,9 +33,10 @@ def _helper(*, submit: str | None = None, form_tag: bool = True, warn: bool = Tr
     return helper
 
 
-class StandardImportForm(forms.Form):
+class StandardImportForm(PortalFormMixin, forms.Form):
     file = forms.FileField(
         label="Standard file",
+        error_messages={"required": "Choose a standard file to import"},
         help_text="A YAML file in the qismet-standard/1 format, for example one exported from "
         "this portal.",
         widget=forms.ClearableFileInput(attrs={"accept": ".yaml,.yml,text/yaml"}),
@@ -104,11 +66,12 @@ class StandardImportForm(forms.Form):
         return b"".join(self.cleaned_data["file"].chunks())
 
 
-class VersionCopyForm(forms.Form):
+class VersionCopyForm(PortalFormMixin, forms.Form):
     number = forms.CharField(
         label="Number of the new version",
         max_length=20,
         help_text="For example 2027.1. Letters, digits, dots, dashes and underscores.",
+        error_messages={"required": "Enter the new version's number, like 2027.1"},
         validators=[
             RegexValidator(
                 VERSION_NUMBER_PATTERN,
@@ -122,16 +85,28 @@ class VersionCopyForm(forms.Form):
         self.helper = _helper(submit="Make the draft", warn=False)
 
 
-class VersionSettingsForm(forms.Form):
+class VersionSettingsForm(PortalFormMixin, forms.Form):
     notes = forms.CharField(
         label="What changed in this version",
         required=False,
         widget=forms.Textarea(attrs={"rows": 4}),
     )
     certificate_validity_months = forms.IntegerField(
-        label="Certificate validity (months)", min_value=1, max_value=120
+        label="Certificate validity (months)",
+        min_value=1,
+        max_value=120,
+        error_messages={
+            "required": "Enter how many months a certificate stays valid",
+            "invalid": "Certificate validity must be a whole number of months, like 36",
+            "min_value": "Certificate validity must be at least %(limit_value)s month",
+            "max_value": "Certificate validity must be %(limit_value)s months or fewer",
+        },
     )
-    not_applicable_label = forms.CharField(label="Label for “not applicable”", max_length=60)
+    not_applicable_label = forms.CharField(
+        label="Label for “not applicable”",
+        max_length=60,
+        error_messages={"required": "Enter the words providers choose for “not applicable”"},
+    )
     accredited_all_mandatory_met = forms.BooleanField(
         label="Accreditation needs every mandatory criterion to be met", required=False
     )
@@ -190,22 +165,28 @@ class VersionSettingsForm(forms.Form):
         }
 
 
-class ScaleLevelForm(forms.Form):
+class ScaleLevelForm(PortalFormMixin, forms.Form):
     code = forms.CharField(
         label="Code",
         max_length=30,
         help_text="Lower-case letters, digits and underscores, e.g. partially_met.",
+        error_messages={"required": "Enter the level's code, like partially_met"},
         validators=[
             RegexValidator(SCALE_CODE_RE, "Use lower-case letters, digits and underscores only.")
         ],
     )
-    label = forms.CharField(label="Label", max_length=60)
+    label = forms.CharField(
+        label="Label",
+        max_length=60,
+        error_messages={"required": "Enter the level's label, like Partially met"},
+    )
     # A blank first choice, so that the empty level offered for adding one posts nothing at all
     # and is ignored (a select with no blank choice always posts its first option, which made the
     # empty level look filled in and refused the whole page with "This field is required").
     meaning = forms.ChoiceField(
         label="Counts as",
         choices=[("", "Choose…"), *ScaleMeaning.choices],
+        error_messages={"required": "Select what the level counts as"},
         help_text="What this level means for the outcome rule.",
     )
     description = forms.CharField(
@@ -222,7 +203,7 @@ class ScaleLevelForm(forms.Form):
 
 
 class BaseScaleFormSet(forms.BaseFormSet):
-    row_label = "Level"
+    summary_label = "Level {number}"  # in the error summary, as each level's fieldset is headed
 
     def add_fields(self, form: forms.Form, index: int | None) -> None:
         super().add_fields(form, index)
@@ -261,8 +242,10 @@ ScaleFormSet = forms.formset_factory(
 )
 
 
-class ThemeForm(forms.Form):
-    title = forms.CharField(label="Title", max_length=200)
+class ThemeForm(PortalFormMixin, forms.Form):
+    title = forms.CharField(
+        label="Title", max_length=200, error_messages={"required": "Enter the theme's title"}
+    )
     summary = forms.CharField(
         label="Summary", required=False, widget=forms.Textarea(attrs={"rows": 4})
     )
@@ -272,20 +255,24 @@ class ThemeForm(forms.Form):
         self.helper = _helper(submit="Save theme")
 
 
-class CriterionForm(forms.Form):
+class CriterionForm(PortalFormMixin, forms.Form):
     code = forms.CharField(
         label="Code",
         max_length=10,
         help_text="The theme number, a dot and a number, e.g. 2.3.",
+        error_messages={"required": "Enter the criterion's code, like 2.3"},
         validators=[
             RegexValidator(
                 CRITERION_CODE_PATTERN, "Use the theme number, a dot and a number, e.g. 2.3."
             )
         ],
     )
-    title = forms.CharField(label="Title", max_length=200)
+    title = forms.CharField(
+        label="Title", max_length=200, error_messages={"required": "Enter the criterion's title"}
+    )
     requirement = forms.CharField(
         label="Requirement",
+        error_messages={"required": "Enter what the provider must show"},
         max_length=LONG_TEXT,
         help_text="What the provider must show, in one or two sentences.",
         widget=forms.Textarea(attrs={"rows": 4}),
@@ -361,7 +348,7 @@ class CriterionForm(forms.Form):
         return data
 
 
-class CompareForm(forms.Form):
+class CompareForm(PortalFormMixin, forms.Form):
     old = forms.TypedChoiceField(label="Earlier version", coerce=int)
     new = forms.TypedChoiceField(label="Later version", coerce=int)
 

@@ -23,13 +23,11 @@ from .diff import versions_compare
 from .forms import (
     CompareForm,
     CriterionForm,
-    ErrorLink,
     ScaleFormSet,
     StandardImportForm,
     ThemeForm,
     VersionCopyForm,
     VersionSettingsForm,
-    error_summary,
 )
 from .io import StandardFileInvalid, export_filename, standard_export, standard_import
 from .models import Criterion, StandardVersion, Theme
@@ -273,8 +271,8 @@ def version_settings(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         form = VersionSettingsForm(initial=VersionSettingsForm.initial_for(version))
         formset = ScaleFormSet(initial=version.scale, prefix="scale")
-    refusals: list[ErrorLink] = []
-    if request.method == "POST" and form.is_valid() and formset.is_valid():
+    # Both are validated, so every problem on the page is shown at once.
+    if request.method == "POST" and all([form.is_valid(), formset.is_valid()]):
         try:
             services.version_settings_update(
                 version=version,
@@ -285,8 +283,7 @@ def version_settings(request: HttpRequest, pk: int) -> HttpResponse:
                 notes=form.cleaned_data["notes"],
             )
         except DomainError as error:
-            # Shown once, in the summary at the top (the form's own error block would repeat it).
-            refusals.append(ErrorLink(str(error)))
+            form.add_error(None, str(error))
         else:
             messages.success(request, f"The settings of version {version.number} are saved.")
             return redirect(_version_url(version))
@@ -298,7 +295,6 @@ def version_settings(request: HttpRequest, pk: int) -> HttpResponse:
             "standard": version.standard,
             "form": form,
             "formset": formset,
-            "errors": refusals + (error_summary(form, formset) if form.is_bound else []),
         },
     )
 

@@ -76,6 +76,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "qismet_portal.context_processors.portal",
             ],
+            "libraries": {"portal_forms": "qismet_portal.templatetags.portal_forms"},
         },
     },
 ]

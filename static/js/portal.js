@@ -47,7 +47,27 @@
     }
   }
 
+  // A refused form's error summary takes focus, so screen readers announce it and keyboard users
+  // start from it; each link focuses its field and scrolls its label or legend into view.
+  function focusErrorSummary() {
+    const summary = document.querySelector("[data-error-summary]");
+    if (!summary) { return; }
+    summary.focus();
+    summary.addEventListener("click", function (event) {
+      const link = event.target.closest("a[href^='#']");
+      const field = link && document.getElementById(link.getAttribute("href").slice(1));
+      if (!field) { return; }
+      event.preventDefault();
+      const legend = field.closest("fieldset") && field.closest("fieldset").querySelector("legend");
+      const label = document.querySelector("label[for='" + field.id + "']");
+      const caption = (field.type === "radio" || field.type === "checkbox") && legend ? legend : (label || legend);
+      field.focus({ preventScroll: true });
+      (caption || field).scrollIntoView({ block: "start" });
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
+    focusErrorSummary();
     document.querySelectorAll("form[data-warn-unsaved]").forEach(watchUnsaved);
     document.querySelectorAll("form[data-autosave]").forEach(guardAutosave);
     document.addEventListener("click", confirmClicks, true);

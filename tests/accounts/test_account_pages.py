@@ -99,7 +99,7 @@ def test_reset_request_with_a_bad_address_says_so_in_the_title(client):
     response = client.post(reverse("account_reset_password"), {"email": "not an address"})
     assert response.status_code == 200
     assert "<title>Error: Reset your password" in response.content.decode()
-    assert "Enter a valid email address." in _text(response)
+    assert "in the correct format, like name@example.com" in _text(response)
 
 
 def test_reset_request_leads_to_check_your_email(client, assessor):

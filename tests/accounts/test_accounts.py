@@ -137,7 +137,7 @@ def test_profile_keeps_typed_text_when_invalid(login, provider_user):
         reverse("profile"), {"full_name": "", "job_title": "Typed job title", "phone": ""}
     )
     assert response.status_code == 200
-    assert b"This field is required" in response.content
+    assert b"Enter your full name" in response.content
     assert b'value="Typed job title"' in response.content
 
 

@@ -224,7 +224,7 @@ def test_a_lead_cannot_start_for_another_organisations_programme(login, provider
         {"programme": elsewhere.pk, "version": version.pk},
     )
     assert response.status_code == 200
-    assert b"Select a valid choice" in response.content
+    assert b"from the options shown" in response.content
     assert not Application.objects.exists()
 
 

@@ -53,7 +53,11 @@ def test_forgotten_password_journey(
     page.get_by_label(NEW_PASSWORD_AGAIN_LABEL).fill(NEW_PASSWORD + "x")
     page.get_by_role("button", name="Save password").click()
     assert page.title().startswith("Error: Choose a new password")
-    assert page.get_by_text("You must type the same password each time.").is_visible()
+    assert (
+        page.locator(".invalid-feedback")
+        .get_by_text("You must type the same password each time.")
+        .is_visible()
+    )
     assert_accessible("choose new password with an error")
     screenshot("password-reset-from-key-error")
 

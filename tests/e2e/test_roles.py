@@ -51,7 +51,7 @@ def test_wrong_password_shows_message_and_keeps_email(page, live_server, assesso
     page.get_by_label("Email address").fill(assessor.email)
     page.get_by_label("Password").fill("not-the-password")
     page.get_by_role("button", name="Sign in").click()
-    assert page.get_by_text("are not correct").is_visible()
+    assert page.locator("[data-error-summary]").get_by_text("are not correct").is_visible()
     assert page.get_by_label("Email address").input_value() == assessor.email
     screenshot("sign-in-error")
 

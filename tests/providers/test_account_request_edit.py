@@ -113,9 +113,9 @@ def test_saving_without_a_change_records_nothing(login, administrator, waiting):
 @pytest.mark.parametrize(
     ("changes", "field", "message"),
     [
-        ({"contact_email": "not-an-email"}, "contact_email", "Enter a valid email address."),
-        ({"organisation_name": ""}, "organisation_name", "This field is required."),
-        ({"region": "atlantis"}, "region", "Select a valid choice."),
+        ({"contact_email": "not-an-email"}, "contact_email", "correct format, like name@"),
+        ({"organisation_name": ""}, "organisation_name", "Enter the organisation"),
+        ({"region": "atlantis"}, "region", "from the options shown"),
     ],
 )
 def test_invalid_corrections_are_explained_and_nothing_changes(

@@ -56,7 +56,7 @@ def test_anyone_can_ask_for_an_account_without_signing_in(client):
 def test_form_errors_keep_what_was_typed(client):
     response = _send(client, contact_email="not-an-email", programmes_description="")
     assert response.status_code == 200
-    assert b"Enter a valid email address." in response.content
+    assert b"in the correct format, like name@example.com" in response.content
     assert b'value="Harbour Diabetes Education"' in response.content
     assert b'value="Hari Harbour"' in response.content
     assert not AccountRequest.objects.exists()
@@ -242,7 +242,7 @@ def test_rejection_needs_a_reason(login, administrator):
         {"reason": "   "},
     )
     assert response.status_code == 200
-    assert b"This field is required." in response.content
+    assert b"Enter the reason the request is turned down" in response.content
     account_request.refresh_from_db()
     assert account_request.status == "pending"
     assert mail.outbox == []

@@ -78,7 +78,7 @@ def test_edit_errors_keep_what_was_typed(login, org_a, org_b):
     )
     assert response.status_code == 200
     assert b"An organisation with this name is already registered." in response.content
-    assert b"Enter a valid email address." in response.content
+    assert b"in the correct format, like name@example.com" in response.content
     assert b'value="Alma Contact"' in response.content
     assert b'<p class="lead text-body-secondary">Alpha Self-Management</p>' in response.content
     org_a.organisation.refresh_from_db()

@@ -53,7 +53,7 @@ def test_organisation_form_errors_keep_what_was_typed(login, administrator):
     )
     assert response.status_code == 200
     assert b"An organisation with this name is already registered." in response.content
-    assert b"Enter a valid email address." in response.content
+    assert b"in the correct format, like name@example.com" in response.content
     assert b'value="Typed Contact"' in response.content
     assert not User.objects.filter(role=Role.PROVIDER).exists()
 

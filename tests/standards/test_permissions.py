@@ -130,7 +130,7 @@ def test_drafts_do_not_exist_for_non_administrators(login, user_of_role, objects
     services.version_publish(version=newer, user=None)
     response = client.get(compare, {"old": objects["published"].pk, "new": draft.pk})
     assert response.status_code == 200
-    assert b"Select a valid choice" in response.content
+    assert b"from the options shown" in response.content
     assert b"draft-1" not in response.content
     assert criterion.requirement.encode() not in response.content
 
