@@ -225,3 +225,28 @@ def test_without_the_shared_cache_sign_in_works_and_limits_still_apply(
         assert sign_in(assessor.email, "guess", STRANGER_IP).status_code == 200
     assert sign_in(assessor.email, "guess", STRANGER_IP).status_code == 429
     assert signed_in(sign_in(assessor.email, TEST_PASSWORD, OWNER_IP))
+
+
+def test_unlock_pages_use_a_fixed_number_of_queries(assessor, django_assert_max_num_queries):
+    client = Client(REMOTE_ADDR=OWNER_IP)
+    token = throttle.unlock_token(assessor)
+    with django_assert_max_num_queries(1):
+        assert client.get(reverse("signin_unlock_request")).status_code == 200
+    with django_assert_max_num_queries(2):
+        assert client.get(reverse("signin_unlock", kwargs={"token": token})).status_code == 200
+    with django_assert_max_num_queries(2):
+        client.post(reverse("signin_unlock_request"), {"email": assessor.email})
+
+
+@pytest.mark.parametrize("role", ["anonymous", "provider_user", "assessor", "administrator"])
+def test_an_unlock_link_works_only_for_its_own_account_whoever_opens_it(
+    role, user_of_role, login, assessor
+):
+    """The link is for the owner; anyone holding it can only lift that account's pause, and a
+    bad token is refused to everyone."""
+    client = login(user_of_role(role))
+    bad = client.get(reverse("signin_unlock", kwargs={"token": "not-a-token"}))
+    assert bad.status_code == 400
+    good = client.get(reverse("signin_unlock", kwargs={"token": throttle.unlock_token(assessor)}))
+    assert good.status_code == 200
+    assert assessor.email in good.content.decode()
