@@ -754,7 +754,12 @@ def proxied_server(production_server, tmp_path_factory):
                 )
             )
         _wait_for_port(proxy_port, processes[1], proxy_log)
-        yield {"port": proxy_port, "web_log": web_log, "proxy_log": proxy_log}
+        yield {
+            "port": proxy_port,
+            "admin_port": admin_port,
+            "web_log": web_log,
+            "proxy_log": proxy_log,
+        }
     finally:
         for process in reversed(processes):
             _stop(process)
@@ -788,6 +793,15 @@ def test_through_the_proxy_a_spoofed_forwarded_address_is_ignored(proxied_server
     port = proxied_server["port"]
     statuses = [_sign_in_failure(port, email, f"203.0.113.{n}") for n in range(6)]
     assert statuses == [200] * 5 + [429], proxied_server["web_log"].read_text()[-3000:]
+
+
+def test_the_proxy_health_check_url_answers(proxied_server):
+    """The compose health check fetches the admin API's /config/ (on a test port here)."""
+    url = next(a for a in services()["proxy"]["healthcheck"]["test"] if a.startswith("http"))
+    url = url.replace("127.0.0.1:2019", f"127.0.0.1:{proxied_server['admin_port']}")
+    with urllib.request.urlopen(url, timeout=10) as response:  # noqa: S310
+        assert response.status == 200
+        assert json.loads(response.read())["apps"]["http"]
 
 
 def test_the_proxy_compresses_pages(proxied_server):
