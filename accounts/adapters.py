@@ -36,7 +36,10 @@ class AccountAdapter(DefaultAccountAdapter):
         if self._signin_attempt.refused:
             from .views import signin_throttled
 
-            raise ImmediateHttpResponse(signin_throttled(request, login=login))
+            limit = throttle.limits()[self._signin_attempt.refused]
+            raise ImmediateHttpResponse(
+                signin_throttled(request, login=login, wait_seconds=limit.seconds)
+            )
 
     def authenticate(self, request, **credentials):
         user = super().authenticate(request, **credentials)

@@ -118,13 +118,15 @@ def error_500(request: HttpRequest) -> HttpResponse:
 # --- sign-in throttling ------------------------------------------------------------------------
 
 
-def signin_throttled(request: HttpRequest, *, login: str) -> HttpResponse:
+def signin_throttled(request: HttpRequest, *, login: str, wait_seconds: int) -> HttpResponse:
     """The plain 429 page for a paused sign-in, offering an unlock link by email.
 
-    It reads the same whether or not an account has that address, and whichever limit was hit.
+    It reads the same whether or not an account has that address: the counters behind it count
+    every address typed, known or not.
     """
     form = SigninUnlockRequestForm(initial={"email": throttle.normalise_login(login)})
-    return render(request, "429.html", {"signin": True, "unlock_form": form}, status=429)
+    context = {"signin": True, "unlock_form": form, "wait_minutes": max(1, wait_seconds // 60)}
+    return render(request, "429.html", context, status=429)
 
 
 @never_cache
