@@ -168,3 +168,7 @@ class ReauthenticateForm(PortalFormMixin, PlainPasswordFieldsMixin, AllauthReaut
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self._plain_fields()
+
+
+class SigninUnlockRequestForm(forms.Form):
+    email = forms.EmailField(label="Email address of your account", max_length=254)

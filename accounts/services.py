@@ -1,12 +1,16 @@
 """Account use cases. Every account is created by someone with the right to do so."""
 
+import logging
+
 from django.db import IntegrityError, transaction
 
 from qismet_portal.exceptions import DomainError
 from qismet_portal.outbox import enqueue
 
 from .models import Role, User
-from .tasks import send_account_invitation
+from .tasks import send_account_invitation, send_signin_unlock_link
+
+logger = logging.getLogger(__name__)
 
 
 @transaction.atomic
@@ -50,3 +54,21 @@ def user_update_profile(*, user: User, full_name: str, job_title: str, phone: st
     user.phone = phone
     user.save(update_fields=["full_name", "job_title", "phone"])
     return user
+
+
+def user_send_signin_unlock_link(*, email: str) -> bool:
+    """Email the owner of ``email`` a link that lifts the pause on signing in to their account.
+
+    Nothing is sent, and nothing is said, when no active account has that address: the caller
+    shows the same words either way. A broker outage is logged, not raised, so the page that asked
+    still answers.
+    """
+    user = User.objects.filter(email__iexact=email.strip(), is_active=True).first()
+    if user is None:
+        return False
+    try:
+        send_signin_unlock_link.delay(user.pk)
+    except Exception:  # the broker being down must not break sign-in pages
+        logger.exception("could not queue the sign-in unlock email")
+        return False
+    return True

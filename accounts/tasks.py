@@ -39,3 +39,29 @@ def send_account_invitation(user_id: int, invited_by_id: int | None) -> bool:
         recipient_list=[user.email],
     )
     return True
+
+
+@shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
+def send_signin_unlock_link(user_id: int) -> bool:
+    """Email an account's owner a time-limited link that lets them sign in again after guessing
+    from many addresses paused sign-in to their account."""
+    from .models import User
+    from .throttle import unlock_token
+
+    user = User.objects.filter(pk=user_id, is_active=True).first()
+    if user is None:
+        return False
+    path = reverse("signin_unlock", kwargs={"token": unlock_token(user)})
+    context = {
+        "user": user,
+        "link": settings.PORTAL_BASE_URL.rstrip("/") + path,
+        "reset_link": settings.PORTAL_BASE_URL.rstrip("/") + reverse("account_reset_password"),
+        "valid_minutes": max(1, settings.SIGNIN_UNLOCK_LINK_MAX_AGE // 60),
+    }
+    send_mail(
+        subject="[QISMET] Signing in to your account has been paused",
+        message=render_to_string("accounts/email/signin_unlock.txt", context),
+        from_email=None,
+        recipient_list=[user.email],
+    )
+    return True

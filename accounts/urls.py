@@ -3,6 +3,8 @@ from django.urls import path
 from . import views
 
 urlpatterns = [
+    path("accounts/unlock/", views.signin_unlock_request, name="signin_unlock_request"),
+    path("accounts/unlock/<str:token>/", views.signin_unlock, name="signin_unlock"),
     path("profile/", views.profile, name="profile"),
     path("assessors/", views.assessor_list_view, name="assessor_list"),
     path("assessors/new/", views.assessor_create, name="assessor_create"),

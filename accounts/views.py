@@ -2,7 +2,8 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_POST
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods, require_POST
 
 from accreditation.selectors.applications import (
     application_list_for_user,
@@ -13,8 +14,8 @@ from qismet_portal.exceptions import DomainError
 from qismet_portal.permissions import permission_required
 from standards.selectors import published_versions, standards_summary
 
-from . import services
-from .forms import AssessorCreateForm, ProfileForm
+from . import services, throttle
+from .forms import AssessorCreateForm, ProfileForm, SigninUnlockRequestForm
 from .models import Role, User
 from .selectors import assessor_list
 
@@ -104,3 +105,46 @@ def error_404(request: HttpRequest, exception=None) -> HttpResponse:
 
 def error_500(request: HttpRequest) -> HttpResponse:
     return render(request, "500.html", status=500)
+
+
+# --- sign-in throttling ------------------------------------------------------------------------
+
+
+def signin_throttled(request: HttpRequest, *, login: str, wait_seconds: int) -> HttpResponse:
+    """The plain 429 page for a paused sign-in, offering an unlock link by email.
+
+    It reads the same whether or not an account has that address: the counters behind it count
+    every address typed, known or not.
+    """
+    form = SigninUnlockRequestForm(initial={"email": throttle.normalise_login(login)})
+    context = {"signin": True, "unlock_form": form, "wait_minutes": max(1, wait_seconds // 60)}
+    return render(request, "429.html", context, status=429)
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def signin_unlock_request(request: HttpRequest) -> HttpResponse:
+    """Ask for an unlock link. Only the account's own address ever receives it, and the answer
+    is the same whether or not an account exists."""
+    form = SigninUnlockRequestForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        email = form.cleaned_data["email"]
+        if throttle.allow_unlock_request(request, email):
+            services.user_send_signin_unlock_link(email=email)
+        return render(request, "accounts/signin_unlock_sent.html", {"email": email})
+    return render(request, "accounts/signin_unlock_request.html", {"form": form})
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def signin_unlock(request: HttpRequest, token: str) -> HttpResponse:
+    """The emailed link: confirming lifts the pause on this one account (a GET changes nothing,
+    so a mail scanner following the link does no harm)."""
+    user = throttle.unlock_token_user(token)
+    if user is None:
+        return render(request, "accounts/signin_unlock_invalid.html", status=400)
+    if request.method == "POST":
+        throttle.clear_account(request, user.email)
+        messages.success(request, "Signing in to your account is open again.")
+        return redirect("account_login")
+    return render(request, "accounts/signin_unlock_confirm.html", {"account_email": user.email})

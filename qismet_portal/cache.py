@@ -6,12 +6,12 @@ speed, not pages: sessions are read from the database (``cached_db``), and throt
 as empty.
 
 One operation needs a decision of its own: ``add``. django-redis answers ``None`` (false), which
-would make every rate limit that takes a lock with ``add`` (allauth's) refuse everyone, sign-in
-included, for as long as Redis is down. Here ``add`` answers "added" instead, so throttling
-fails open: while its counters are unreachable nothing is throttled, and the outage is logged.
-Refusing every sign-in would turn a cache outage into a full outage; passwords are still checked
-and accounts still need their password, so the exposure is a brute-force window only as long as
-the outage, which the health endpoint reports.
+would make every rate limit that takes a lock with ``add`` (allauth's, for password-reset emails
+and password changes) refuse everyone for as long as Redis is down. Here ``add`` answers "added"
+instead, so those limits fail open while their counters are unreachable, and the outage is
+logged: refusing everyone would turn a cache outage into a full outage. Sign-in has its own
+throttle (accounts/throttle.py), which then counts in each web process's memory instead, so
+password guessing stays limited (per process) during an outage.
 """
 
 from django_redis.cache import RedisCache

@@ -2,10 +2,12 @@ from django.urls import include, path
 
 from accounts import views as account_views
 from qismet_portal.health import health
+from qismet_portal.views import robots_txt
 
 urlpatterns = [
     path("", account_views.home, name="home"),
     path("health/", health, name="health"),
+    path("robots.txt", robots_txt, name="robots_txt"),
     path("accounts/", include("allauth.urls")),
     path("", include("accounts.urls")),
     path("standards/", include("standards.urls")),

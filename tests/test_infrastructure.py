@@ -20,6 +20,7 @@ import sys
 import time
 import tomllib
 import urllib.error
+import urllib.parse
 import urllib.request
 from pathlib import Path
 
@@ -40,7 +41,8 @@ ENV_EXAMPLE = ROOT / ".env.example"
 DOCKERIGNORE = ROOT / ".dockerignore"
 SETTINGS_DIR = ROOT / "qismet_portal" / "settings"
 
-EXPECTED_SERVICES = {"postgres", "redis", "migrate", "web", "worker", "beat"}
+EXPECTED_SERVICES = {"postgres", "redis", "migrate", "web", "worker", "beat", "proxy"}
+CADDYFILE = ROOT / ".docker" / "Caddyfile"
 APP_SERVICES = ("migrate", "web", "worker", "beat")
 # Names an application container receives that the settings do not read, and who reads them.
 READ_OUTSIDE_SETTINGS = {
@@ -582,6 +584,235 @@ def test_whitenoise_serves_hashed_static_files(production_server):
     page = fetch(production_server["port"], "/accounts/login/", **{"X-Forwarded-Proto": "https"})
     assert page.status == 200
     assert f"/static/{hashed}" in page.read().decode()
+
+
+def test_static_files_keep_their_cache_lifetime_and_deny_browser_features(production_server):
+    manifest = json.loads((production_server["static_root"] / "staticfiles.json").read_text())
+    hashed = manifest["paths"]["css/portal.css"]
+    response = fetch(
+        production_server["port"], f"/static/{hashed}", **{"X-Forwarded-Proto": "https"}
+    )
+    assert response.status == 200
+    assert "no-store" not in response.headers["Cache-Control"]
+    assert "camera=()" in response.headers["Permissions-Policy"]
+
+
+# --- the reverse proxy ---------------------------------------------------------------------------
+
+
+def compose_default(value: str) -> str:
+    """`${NAME:-default}` as compose resolves it with NAME unset."""
+    return re.sub(r"\$\{[A-Z_][A-Z0-9_]*:?-([^}]*)\}", r"\1", value)
+
+
+def gunicorn_port() -> str:
+    return option_value(command_of("web"), "--bind").rsplit(":", 1)[1]
+
+
+def test_gunicorn_is_reachable_only_through_the_proxy():
+    svc = services()
+    assert "ports" not in svc["web"], "web must not publish gunicorn on the host"
+    assert [str(p) for p in svc["web"]["expose"]] == [gunicorn_port()]
+    published = [compose_default(str(p)) for p in svc["proxy"]["ports"]]
+    assert "80:80" in published and "443:443" in published
+    for name, service in svc.items():
+        if name != "proxy":
+            assert "ports" not in service, f"{name} publishes a port; only the proxy may"
+
+
+def test_proxy_runs_caddy_with_the_repositorys_caddyfile_and_a_health_check():
+    proxy = services()["proxy"]
+    assert proxy["image"].startswith("caddy:")
+    mounts = {v.split(":")[1]: v.split(":")[0] for v in proxy["volumes"]}
+    assert (ROOT / mounts["/etc/caddy/Caddyfile"]).resolve() == CADDYFILE
+    assert CADDYFILE.is_file()
+    assert "127.0.0.1:2019" in " ".join(proxy["healthcheck"]["test"])
+    assert "admin 127.0.0.1:2019" in CADDYFILE.read_text()
+    assert proxy["depends_on"]["web"]["condition"] == "service_healthy"
+    assert "PORTAL_BASE_URL" in proxy["environment"]
+
+
+def test_caddyfile_proxies_to_gunicorn_and_compresses():
+    text = CADDYFILE.read_text()
+    assert "{$PORTAL_BASE_URL}" in text
+    assert re.search(r"(?m)^\s*encode zstd gzip$", text)
+    upstream = re.search(r"reverse_proxy \{\$PORTAL_UPSTREAM:([\w.-]+):(\d+)\}", text)
+    assert upstream and upstream.groups() == ("web", gunicorn_port())
+    # Trusting a client's X-Forwarded-For at the proxy would let it pick its address again.
+    code = "\n".join(line.split("#", 1)[0] for line in text.splitlines())
+    assert "trusted_proxies" not in code
+
+
+def test_web_trusts_forwarded_addresses_only_from_the_proxys_network():
+    data = compose()
+    svc = data["services"]
+    edge = list(svc["proxy"]["networks"])
+    assert edge == ["edge"], "the proxy sits on the edge network only"
+    on_edge = {name for name, s in svc.items() if "edge" in (s.get("networks") or [])}
+    assert on_edge == {"proxy", "web"}
+    subnet = compose_default(data["networks"]["edge"]["ipam"]["config"][0]["subnet"])
+    trusted = compose_default(svc["web"]["environment"]["DJANGO_TRUSTED_PROXIES"])
+    assert trusted == subnet == "172.30.42.0/24"
+    for name in ("worker", "beat", "migrate"):
+        assert "DJANGO_TRUSTED_PROXIES" not in svc[name]["environment"], name
+
+
+def test_caddyfile_is_valid():
+    caddy = shutil.which("caddy")
+    require_service(bool(caddy), "caddy (Debian package caddy)")
+    result = subprocess.run(
+        [caddy, "validate", "--config", str(CADDYFILE), "--adapter", "caddyfile"],
+        env={**os.environ, "PORTAL_BASE_URL": "https://portal.example.org"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+
+
+def _wait_for_port(port: int, process: subprocess.Popen, log: Path) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and process.poll() is None:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return
+        except OSError:
+            time.sleep(0.2)
+    pytest.fail(f"{process.args[0]} did not start:\n" + log.read_text())
+
+
+def _stop(process: subprocess.Popen) -> None:
+    if process.poll() is None:
+        os.killpg(process.pid, 15)
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, 9)
+            process.wait()
+
+
+@pytest.fixture(scope="module")
+def proxied_server(production_server, tmp_path_factory):
+    """The compose shape on one machine: Caddy with the repository's Caddyfile in front of
+    gunicorn, which trusts forwarded addresses from the proxy only."""
+    caddy = shutil.which("caddy")
+    require_service(bool(caddy), "caddy (Debian package caddy)")
+    tmp = tmp_path_factory.mktemp("proxied")
+    web_port, proxy_port, admin_port = free_port(), free_port(), free_port()
+    env = {
+        **production_server["env"],
+        "DATABASE_URL": f"sqlite:///{tmp / 'db.sqlite3'}",
+        "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
+        "DJANGO_TRUSTED_PROXIES": "127.0.0.1/32",
+        "DJANGO_SECURE_SSL_REDIRECT": "false",
+    }
+    migrate = subprocess.run(
+        [sys.executable, "manage.py", "migrate", "--noinput"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert migrate.returncode == 0, migrate.stderr
+    argv = [a for a in command_of("web")[1:] if not a.startswith("--bind")]
+    web_log, proxy_log = tmp / "gunicorn.log", tmp / "caddy.log"
+    processes = []
+    try:
+        with web_log.open("w") as log:
+            processes.append(
+                subprocess.Popen(
+                    [sys.executable, "-m", "gunicorn", *argv, f"--bind=127.0.0.1:{web_port}"],
+                    cwd=ROOT,
+                    env=env,
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                    start_new_session=True,
+                )
+            )
+        _wait_for_port(web_port, processes[0], web_log)
+        config = tmp / "Caddyfile"
+        config.write_text(
+            CADDYFILE.read_text().replace("127.0.0.1:2019", f"127.0.0.1:{admin_port}")
+        )
+        proxy_env = {
+            "PATH": os.environ["PATH"],
+            "HOME": str(tmp),
+            "XDG_DATA_HOME": str(tmp / "data"),
+            "XDG_CONFIG_HOME": str(tmp / "config"),
+            "PORTAL_BASE_URL": f"http://127.0.0.1:{proxy_port}",
+            "PORTAL_UPSTREAM": f"127.0.0.1:{web_port}",
+        }
+        with proxy_log.open("w") as log:
+            processes.append(
+                subprocess.Popen(
+                    [caddy, "run", "--config", str(config), "--adapter", "caddyfile"],
+                    env=proxy_env,
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                    start_new_session=True,
+                )
+            )
+        _wait_for_port(proxy_port, processes[1], proxy_log)
+        yield {
+            "port": proxy_port,
+            "admin_port": admin_port,
+            "web_log": web_log,
+            "proxy_log": proxy_log,
+        }
+    finally:
+        for process in reversed(processes):
+            _stop(process)
+
+
+def _sign_in_failure(port: int, email: str, forwarded_for: str) -> int:
+    """One wrong password through the proxy, claiming to come from ``forwarded_for``."""
+    page = urllib.request.urlopen(
+        urllib.request.Request(f"http://127.0.0.1:{port}/accounts/login/"), timeout=10
+    )
+    cookie = re.search(r"csrftoken=([^;]+)", page.headers.get("Set-Cookie", "")).group(1)
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.read().decode()).group(1)
+    body = urllib.parse.urlencode(
+        {"csrfmiddlewaretoken": token, "login": email, "password": "a wrong guess"}
+    ).encode()
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{port}/accounts/login/",
+        data=body,
+        headers={"Cookie": f"csrftoken={cookie}", "X-Forwarded-For": forwarded_for},
+    )
+    try:
+        return urllib.request.urlopen(request, timeout=10).status  # noqa: S310
+    except urllib.error.HTTPError as error:
+        return error.code
+
+
+def test_through_the_proxy_a_spoofed_forwarded_address_is_ignored(proxied_server):
+    """Each request claims a new address; the proxy replaces the claim with the address it sees,
+    so the limit per account and address still stops the sixth guess."""
+    email = f"someone-{time.time_ns()}@example.org"
+    port = proxied_server["port"]
+    statuses = [_sign_in_failure(port, email, f"203.0.113.{n}") for n in range(6)]
+    assert statuses == [200] * 5 + [429], proxied_server["web_log"].read_text()[-3000:]
+
+
+def test_the_proxy_health_check_url_answers(proxied_server):
+    """The compose health check fetches the admin API's /config/ (on a test port here)."""
+    url = next(a for a in services()["proxy"]["healthcheck"]["test"] if a.startswith("http"))
+    url = url.replace("127.0.0.1:2019", f"127.0.0.1:{proxied_server['admin_port']}")
+    with urllib.request.urlopen(url, timeout=10) as response:  # noqa: S310
+        assert response.status == 200
+        assert json.loads(response.read())["apps"]["http"]
+
+
+def test_the_proxy_compresses_pages(proxied_server):
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{proxied_server['port']}/accounts/login/",
+        headers={"Accept-Encoding": "gzip"},
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
+        assert response.headers["Content-Encoding"] == "gzip"
+        assert response.headers["Permissions-Policy"]
+        assert "Server" not in response.headers
 
 
 # --- the README's promises -----------------------------------------------------------------------

@@ -62,21 +62,30 @@ def test_production_refuses_to_start_without_redis():
     assert "REDIS_URL must point at the Redis server" in result.stderr
 
 
-def test_production_counts_clients_behind_the_proxy():
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            "import django; django.setup(); from django.conf import settings; "
-            "print(settings.ALLAUTH_TRUSTED_PROXY_COUNT)",
-        ],
+def test_production_believes_forwarded_addresses_only_from_configured_proxies():
+    script = (
+        "import django; django.setup(); from django.conf import settings; "
+        "print(settings.TRUSTED_PROXIES); print(hasattr(settings, 'ALLAUTH_TRUSTED_PROXY_COUNT'))"
+    )
+    base = {"DJANGO_SECRET_KEY": GOOD_SECRET, "DJANGO_ALLOWED_HOSTS": "portal.example.org"}
+    unset = subprocess.run(
+        [sys.executable, "-c", script],
         cwd=ROOT,
-        env=scrubbed_env(DJANGO_SECRET_KEY=GOOD_SECRET, DJANGO_ALLOWED_HOSTS="portal.example.org"),
+        env=scrubbed_env(**base),
         capture_output=True,
         text=True,
         timeout=120,
     )
-    assert result.stdout.strip() == "1", result.stderr
+    assert unset.stdout.split() == ["[]", "False"], unset.stderr
+    configured = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=ROOT,
+        env=scrubbed_env(**base, DJANGO_TRUSTED_PROXIES="172.30.42.0/24,10.0.0.1"),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert configured.stdout.splitlines()[0] == "['172.30.42.0/24', '10.0.0.1']", configured.stderr
 
 
 def test_production_refuses_to_start_without_a_secret_key():

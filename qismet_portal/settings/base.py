@@ -4,10 +4,12 @@ See .env.example for the full list. Environment modules (local, test, production
 defaults; none of them holds a secret.
 """
 
+import ipaddress
 from pathlib import Path
 
 import environ
 from csp.constants import NONE, SELF
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parents[2]
 
@@ -24,6 +26,14 @@ SECRET_KEY = env("DJANGO_SECRET_KEY", default="")
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=[])
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
+# Reverse proxies (addresses or CIDR networks) whose X-Forwarded-For is believed when they are the
+# direct peer (qismet_portal/client_ip.py). Empty: the peer address is the client, always.
+TRUSTED_PROXIES = env.list("DJANGO_TRUSTED_PROXIES", default=[])
+for _proxy in TRUSTED_PROXIES:
+    try:
+        ipaddress.ip_network(_proxy, strict=False)
+    except ValueError as error:
+        raise ImproperlyConfigured(f"DJANGO_TRUSTED_PROXIES: {error}") from None
 
 INSTALLED_APPS = [
     "django.contrib.auth",
@@ -49,6 +59,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Before whitenoise, so static files get Permissions-Policy too (they never carry a user).
+    "qismet_portal.middleware.PrivacyHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -93,7 +105,7 @@ REDIS_URL = env("REDIS_URL", default="")
 if REDIS_URL:
     # A Redis outage must not take pages down: errors become logged cache misses, and short
     # timeouts keep a Redis that does not answer from holding up each request. Sessions then come
-    # from the database and throttling fails open (qismet_portal/cache.py says why).
+    # from the database; throttling falls back as qismet_portal/cache.py and accounts/throttle.py say.
     CACHES = {
         "default": {
             "BACKEND": "qismet_portal.cache.OutageTolerantRedisCache",
@@ -144,10 +156,18 @@ ACCOUNT_PASSWORD_RESET_TOKEN_GENERATOR = None
 ACCOUNT_LOGIN_ON_PASSWORD_RESET = False
 ACCOUNT_PREVENT_ENUMERATION = True
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[QISMET] "
-# Throttling: failed sign-ins per IP and per account, password-reset emails per address.
+# Throttling. Sign-in is throttled by accounts/throttle.py, not by allauth (whose per-account limit
+# let anyone lock a known account): failed sign-ins as (failures, seconds) per account *and* client
+# address, per address across all accounts, and a much higher ceiling per account across all
+# addresses. Reaching the ceiling emails the owner a link, valid SIGNIN_UNLOCK_LINK_MAX_AGE
+# seconds, that lifts it. allauth still limits password-reset emails and password changes.
+SIGNIN_FAILURES_PER_ACCOUNT_AND_ADDRESS = (5, 15 * 60)
+SIGNIN_FAILURES_PER_ADDRESS = (30, 15 * 60)
+SIGNIN_FAILURES_PER_ACCOUNT = (50, 60 * 60)
+SIGNIN_UNLOCK_LINK_MAX_AGE = 60 * 60
 ACCOUNT_RATE_LIMITS = {
-    "login": "30/m/ip",
-    "login_failed": "10/m/ip,5/5m/key",
+    "login": "",
+    "login_failed": "",
     "reset_password": "20/m/ip,5/m/key",
     "reset_password_from_key": "20/m/ip",
     "change_password": "5/m/user",
@@ -220,6 +240,29 @@ CONTENT_SECURITY_POLICY = {
     },
 }
 X_FRAME_OPTIONS = "DENY"
+# Permissions-Policy (qismet_portal/middleware.py): the portal uses none of these browser features,
+# so no page, nor anything framed or injected into one, may ask for them.
+PERMISSIONS_POLICY_DENIED = [
+    "accelerometer",
+    "autoplay",
+    "browsing-topics",
+    "camera",
+    "display-capture",
+    "encrypted-media",
+    "geolocation",
+    "gyroscope",
+    "hid",
+    "magnetometer",
+    "microphone",
+    "midi",
+    "payment",
+    "picture-in-picture",
+    "publickey-credentials-get",
+    "screen-wake-lock",
+    "serial",
+    "usb",
+    "xr-spatial-tracking",
+]
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SESSION_COOKIE_HTTPONLY = True

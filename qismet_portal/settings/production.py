@@ -17,9 +17,9 @@ DEBUG = False
 # broker: without it, limits would be per process and emails would be sent inside web requests.
 if not env("REDIS_URL", default=""):
     raise ImproperlyConfigured("REDIS_URL must point at the Redis server (cache and task queue).")
-# Behind the TLS proxy, the client's address is the last hop the proxy adds to X-Forwarded-For;
-# throttling per IP address must count people, not the proxy.
-ALLAUTH_TRUSTED_PROXY_COUNT = env.int("DJANGO_TRUSTED_PROXY_COUNT", default=1)
+# Behind the TLS proxy, per-address limits must count people, not the proxy: set
+# DJANGO_TRUSTED_PROXIES to the proxy's network (docker-compose.yml does). Without it,
+# X-Forwarded-For is ignored and every request counts as coming from its direct peer.
 
 # Production runs on PostgreSQL: no silent fall-back to the embedded SQLite file.
 DATABASES["default"] = {  # noqa: F405
