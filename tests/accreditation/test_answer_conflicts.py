@@ -375,7 +375,7 @@ def test_an_autosave_tells_the_page_its_new_revision(login, team):
         assert "Draft saved at" in content
         assert (
             f'<input type="hidden" name="revision" id="answer-revision" value="{revision + 1}" '
-            'hx-swap-oob="true">'
+            'data-hx-swap-oob="true">'
         ) in content
         assert "HX-Trigger" not in result
     # and the explicit save from the same page, with the revision it learnt, goes through
