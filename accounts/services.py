@@ -49,3 +49,29 @@ def user_update_profile(*, user: User, full_name: str, job_title: str, phone: st
     user.phone = phone
     user.save(update_fields=["full_name", "job_title", "phone"])
     return user
+
+
+@transaction.atomic
+def user_resend_invitation(*, user: User, sent_by: User) -> User:
+    """Email a fresh link to choose a password to someone who has not yet set one.
+
+    Earlier links stop working: a link is tied to the account's password hash, so giving the
+    account a new (still unusable) password invalidates every link sent before. Refused once the
+    person has set a password (they can reset it themselves) or when the account is closed.
+    """
+    user = User.objects.select_for_update().get(pk=user.pk)
+    if not user.is_active:
+        raise DomainError(
+            f"{user.full_name}'s account is deactivated. Reactivate it before sending the "
+            "invitation again."
+        )
+    if user.has_usable_password():
+        raise DomainError(
+            f"{user.full_name} has already set a password. If they have forgotten it, they can "
+            "reset it from the sign-in page."
+        )
+    user.set_unusable_password()
+    user.save(update_fields=["password"])
+    user_id, sent_by_id = user.pk, sent_by.pk
+    transaction.on_commit(lambda: send_account_invitation.delay(user_id, sent_by_id))
+    return user

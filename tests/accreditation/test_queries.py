@@ -13,7 +13,6 @@ from django.urls import reverse
 from accreditation.models import ApplicationEvent
 from accreditation.services import applications as services
 from accreditation.services.history import event_record
-from providers.models import MembershipRole
 from tests.factories import AdministratorFactory
 
 from .factories import started_application
@@ -71,7 +70,7 @@ def _count(client, url: str) -> int:
 def _viewers(application) -> dict:
     return {
         "lead": application.started_by,
-        "signatory": member(application, MembershipRole.SIGNATORY),
+        "signatory": member(application, "signatory"),
         "administrator": AdministratorFactory(),
     }
 

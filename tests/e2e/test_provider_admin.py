@@ -147,7 +147,7 @@ def test_contributor_sees_the_organisation_read_only(
 def test_lead_removes_a_member_after_confirming(page, live_server, lead, sign_in, console_errors):
     MembershipFactory(
         organisation=lead.membership.organisation,
-        role=MembershipRole.SIGNATORY,
+        signatory=True,
         user__full_name="Sid Signatory",
     )
     sign_in(lead)
