@@ -132,3 +132,54 @@ def test_a_one_person_provider_gives_itself_the_right_and_submits(
     assert application.declaration_signed_by == lead
     assert Application.objects.count() == 1
     assert console_errors == []
+
+
+def test_users_and_assessors_at_phone_width_with_resend(
+    page, live_server, northfield, administrator, sign_in, screenshot, assert_accessible
+):
+    from django.core import mail
+
+    from accounts.models import Role
+    from accounts.services import user_create_and_invite
+    from providers.services import invitation_create
+
+    lead = northfield["lead"]
+    organisation = lead.membership.organisation
+    MembershipFactory(
+        organisation=organisation,
+        signatory=True,
+        user__full_name="Dr Ruth Adeyemi-Worthington",
+        user__email="ruth.adeyemi-worthington@northfield-diabetes.example.nhs.uk",
+    )
+    invitation_create(
+        organisation=organisation,
+        email="christopher.featherstonehaugh@northfield-diabetes.example.nhs.uk",
+        role=MembershipRole.CONTRIBUTOR,
+        can_sign=True,
+        invited_by=lead,
+    )
+    user_create_and_invite(
+        email="priyanka.balasubramanian@assessors.qismet.example.org",
+        full_name="Priyanka Balasubramanian",
+        role=Role.ASSESSOR,
+        created_by=administrator,
+    )
+
+    sign_in(lead)
+    page.goto(f"{live_server.url}/providers/your-organisation/users/")
+    expect(page.get_by_text("Contributor · can sign", exact=True)).to_be_visible()
+    _both_widths(page, screenshot, assert_accessible, "users-with-colleagues")
+    page.get_by_role("button", name=re.compile("^Resend invitation")).click()
+    expect(page.get_by_role("alert")).to_contain_text("Earlier links no longer work")
+    page.goto(f"{live_server.url}/accounts/logout/")
+    page.get_by_role("button", name=re.compile("Sign out")).click()
+
+    sign_in(administrator)
+    page.goto(f"{live_server.url}/assessors/")
+    _both_widths(page, screenshot, assert_accessible, "assessors-with-invited")
+    sent = len(mail.outbox)
+    page.get_by_role(
+        "button", name=re.compile("^Resend invitation.*Priyanka Balasubramanian")
+    ).click()
+    expect(page.get_by_role("alert")).to_contain_text("a new link to set a password")
+    assert len(mail.outbox) == sent + 1
