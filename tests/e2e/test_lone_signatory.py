@@ -131,7 +131,29 @@ def test_a_one_person_provider_gives_itself_the_right_and_submits(
     assert application.status == ApplicationStatus.SUBMITTED
     assert application.declaration_signed_by == lead
     assert Application.objects.count() == 1
+
+    # --- the lead's organisation page leads to the application, with its status
+    page.goto(f"{live_server.url}/providers/your-organisation/")
+    row = page.get_by_role("row", name=re.compile("Structured Diabetes Education|Living well"))
+    expect(row.get_by_role("link", name=application.reference)).to_be_visible()
+    _both_widths(page, screenshot, assert_accessible, "lone-lead-organisation")
     assert console_errors == []
+
+
+def test_administrators_organisation_page_links_applications(
+    page, live_server, northfield, administrator, sign_in, screenshot, assert_accessible
+):
+    application = northfield["application"]
+    organisation = northfield["lead"].membership.organisation
+    sign_in(administrator)
+    page.goto(f"{live_server.url}/providers/{organisation.pk}/")
+    link = page.get_by_role("link", name=application.reference)
+    expect(link.locator("xpath=..")).to_contain_text("Draft")
+    _both_widths(page, screenshot, assert_accessible, "admin-organisation-applications")
+    link.click()
+    expect(
+        page.get_by_role("heading", level=1, name=re.compile(application.programme.name))
+    ).to_be_visible()
 
 
 def test_users_and_assessors_at_phone_width_with_resend(
