@@ -246,3 +246,19 @@ def test_migration_turns_signatories_into_contributors_who_can_sign():
     }
     migrated = Invitation_.objects.get(pk=invitation.pk)
     assert (migrated.role, migrated.can_sign) == ("contributor", True)
+
+    # and back again: the contributor who could sign is a signatory once more
+    executor = MigrationExecutor(connection)
+    try:
+        executor.migrate(BEFORE)
+        old = executor.loader.project_state(BEFORE).apps
+        roles = dict(
+            old.get_model("providers", "Membership")
+            .objects.filter(organisation_id=organisation.pk)
+            .values_list("user__email", "role")
+        )
+        assert roles["signatory@old.example.org"] == "signatory"
+        assert roles["lead@old.example.org"] == "lead"
+    finally:
+        executor = MigrationExecutor(connection)
+        executor.migrate(latest)
