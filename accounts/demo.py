@@ -18,11 +18,13 @@ class DemoLogin:
     role: Role
     organisation: str = ""
     membership_role: MembershipRole | None = None
+    can_sign: bool = False
 
     @property
     def description(self) -> str:
         if self.membership_role:
-            return f"provider {self.membership_role.label.lower()}, {self.organisation}"
+            signs = " who can sign and submit" if self.can_sign else ""
+            return f"provider {self.membership_role.label.lower()}{signs}, {self.organisation}"
         return self.role.label.lower()
 
 
@@ -68,7 +70,8 @@ DEMO_LOGINS = [
         "Dr Ruth Adeyemi",
         Role.PROVIDER,
         "Brightside Self-Management CIC",
-        MembershipRole.SIGNATORY,
+        MembershipRole.CONTRIBUTOR,
+        can_sign=True,
     ),
     DemoLogin(
         "lead@northfield.example.org",
@@ -76,6 +79,8 @@ DEMO_LOGINS = [
         Role.PROVIDER,
         "Northfield Diabetes Education Service",
         MembershipRole.LEAD,
+        # Northfield is one person: its lead also signs, so it can submit on its own.
+        can_sign=True,
     ),
 ]
 
@@ -100,6 +105,8 @@ def demo_people_create() -> list[DemoLogin]:
                 defaults={
                     "organisation": organisations[login.organisation],
                     "role": login.membership_role,
+                    "can_sign": login.can_sign,
+                    "removed_at": None,
                 },
             )
     demo_application_create(organisations[DEMO_APPLICANT])

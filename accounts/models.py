@@ -1,5 +1,6 @@
 """People who use the portal. Email is the sign-in name; the role decides what a person can do."""
 
+from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.db import models
 from django.utils import timezone
@@ -20,6 +21,14 @@ class UserQuerySet(models.QuerySet):
 
     def active(self):
         return self.filter(is_active=True)
+
+    def invited(self):
+        """Active accounts whose owner has not yet chosen a password from their invitation."""
+        return self.active().filter(password__startswith=UNUSABLE_PASSWORD_PREFIX)
+
+    def set_up(self):
+        """Active accounts whose owner has chosen a password and so can sign in."""
+        return self.active().exclude(password__startswith=UNUSABLE_PASSWORD_PREFIX)
 
 
 class UserManager(BaseUserManager.from_queryset(UserQuerySet)):

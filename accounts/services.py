@@ -60,15 +60,36 @@ def user_send_signin_unlock_link(*, email: str) -> bool:
     """Email the owner of ``email`` a link that lifts the pause on signing in to their account.
 
     Nothing is sent, and nothing is said, when no active account has that address: the caller
-    shows the same words either way. A broker outage is logged, not raised, so the page that asked
-    still answers.
+    shows the same words either way. The email goes through the outbox, so a broker outage
+    delays it rather than losing it or breaking the page.
     """
     user = User.objects.filter(email__iexact=email.strip(), is_active=True).first()
     if user is None:
         return False
-    try:
-        send_signin_unlock_link.delay(user.pk)
-    except Exception:  # the broker being down must not break sign-in pages
-        logger.exception("could not queue the sign-in unlock email")
-        return False
+    enqueue(send_signin_unlock_link, user.pk)  # kept in the outbox if the broker is down
     return True
+
+
+@transaction.atomic
+def user_resend_invitation(*, user: User, sent_by: User) -> User:
+    """Email a fresh link to choose a password to someone who has not yet set one.
+
+    Earlier links stop working: a link is tied to the account's password hash, so giving the
+    account a new (still unusable) password invalidates every link sent before. Refused once the
+    person has set a password (they can reset it themselves) or when the account is closed.
+    """
+    user = User.objects.select_for_update().get(pk=user.pk)
+    if not user.is_active:
+        raise DomainError(
+            f"{user.full_name}'s account is deactivated. Reactivate it before sending the "
+            "invitation again."
+        )
+    if user.has_usable_password():
+        raise DomainError(
+            f"{user.full_name} has already set a password. If they have forgotten it, they can "
+            "reset it from the sign-in page."
+        )
+    user.set_unusable_password()
+    user.save(update_fields=["password"])
+    enqueue(send_account_invitation, user.pk, sent_by.pk)
+    return user

@@ -41,7 +41,7 @@ def send_account_invitation(user_id: int, invited_by_id: int | None) -> bool:
     return True
 
 
-@shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
+@shared_task(base=OutboxTask, autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
 def send_signin_unlock_link(user_id: int) -> bool:
     """Email an account's owner a time-limited link that lets them sign in again after guessing
     from many addresses paused sign-in to their account."""

@@ -9,4 +9,9 @@ urlpatterns = [
     path("assessors/", views.assessor_list_view, name="assessor_list"),
     path("assessors/new/", views.assessor_create, name="assessor_create"),
     path("assessors/<int:pk>/active/", views.assessor_set_active, name="assessor_set_active"),
+    path(
+        "assessors/<int:pk>/resend-invitation/",
+        views.assessor_resend_invitation,
+        name="assessor_resend_invitation",
+    ),
 ]

@@ -17,7 +17,7 @@ from standards.selectors import published_versions, standards_summary
 from . import services, throttle
 from .forms import AssessorCreateForm, ProfileForm, SigninUnlockRequestForm
 from .models import Role, User
-from .selectors import assessor_list
+from .selectors import assessor_counts, assessor_list
 
 #: Applications listed on a provider's home page; the rest are on the applications page.
 HOME_APPLICATIONS = 5
@@ -32,7 +32,7 @@ def home(request: HttpRequest) -> HttpResponse:
         context = {
             "summary": standards_summary(),
             "organisation_count": organisation_count(),
-            "assessor_count": User.objects.assessors().active().count(),
+            **assessor_counts(),
             "application_counts": application_status_counts(),
         }
         return render(request, "accounts/home_administrator.html", context)
@@ -92,6 +92,23 @@ def assessor_set_active(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         state = "reactivated" if active else "deactivated: they can no longer sign in"
         messages.success(request, f"{assessor.full_name}'s account has been {state}.")
+    return redirect("assessor_list")
+
+
+@require_POST
+@permission_required("accounts.manage_assessors")
+def assessor_resend_invitation(request: HttpRequest, pk: int) -> HttpResponse:
+    assessor = get_object_or_404(User.objects.assessors(), pk=pk)
+    try:
+        services.user_resend_invitation(user=assessor, sent_by=request.user)
+    except DomainError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(
+            request,
+            f"We have emailed {assessor.email} a new link to set a password. Earlier links no "
+            "longer work.",
+        )
     return redirect("assessor_list")
 
 

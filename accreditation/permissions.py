@@ -17,6 +17,11 @@ def _membership_role(user) -> str | None:
     return membership.role if membership else None
 
 
+def _can_sign(user) -> bool:
+    membership = membership_for_user(user)
+    return bool(membership and membership.can_sign)
+
+
 @rules.predicate
 def is_provider_lead(user) -> bool:
     return is_provider_user(user) and _membership_role(user) == MembershipRole.LEAD
@@ -24,7 +29,8 @@ def is_provider_lead(user) -> bool:
 
 @rules.predicate
 def is_provider_signatory(user) -> bool:
-    return is_provider_user(user) and _membership_role(user) == MembershipRole.SIGNATORY
+    """Holds the right to sign declarations, as a lead or as a contributor."""
+    return is_provider_user(user) and _can_sign(user)
 
 
 @rules.predicate

@@ -71,8 +71,8 @@ def notify_application_submitted(application_id: int) -> int:
 
 @shared_task(base=OutboxTask, **RETRY)
 def confirm_application_submitted(application_id: int) -> int:
-    """Confirm the submission to the organisation's leads and the signatory, with what happens
-    next."""
+    """Confirm the submission to the organisation's leads and the person who signed, with what
+    happens next."""
     from providers.models import Membership, MembershipRole
 
     application = _submitted_application(application_id)

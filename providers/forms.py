@@ -24,10 +24,15 @@ ROLE_DESCRIPTIONS = {
     MembershipRole.LEAD: "Lead: manages the organisation's details, programmes and users, "
     "and starts applications",
     MembershipRole.CONTRIBUTOR: "Contributor: works on self-assessments and uploads evidence",
-    MembershipRole.SIGNATORY: "Signatory: works on self-assessments and signs the declaration "
-    "when an application is submitted",
 }
 ROLE_CHOICES = [(role.value, ROLE_DESCRIPTIONS[role]) for role in MembershipRole]
+#: The signing right, in the same words wherever it is granted.
+CAN_SIGN_LABEL = "Can sign declarations and submit applications"
+CAN_SIGN_HELP = (
+    "The person who signs confirms, on behalf of the organisation, that an application is true "
+    "and complete. A lead or a contributor may hold this right; one person may be both lead and "
+    "signatory."
+)
 
 #: The same details the organisation services accept, so form and service never disagree.
 ORGANISATION_FIELDS = list(ORGANISATION_EDITABLE_FIELDS)
@@ -214,6 +219,7 @@ class InvitationForm(PortalFormMixin, forms.Form):
     role = forms.ChoiceField(
         label="Their role", choices=ROLE_CHOICES, widget=forms.RadioSelect, initial="contributor"
     )
+    can_sign = forms.BooleanField(label=CAN_SIGN_LABEL, required=False, help_text=CAN_SIGN_HELP)
 
     def __init__(self, *args, expiry_days: int, **kwargs):
         super().__init__(*args, **kwargs)
@@ -240,6 +246,14 @@ class MembershipRoleForm(PortalFormMixin, forms.Form):
         label="Role",
         choices=MembershipRole.choices,
         error_messages={"required": "Select the person's role"},
+    )
+
+
+class MembershipSigningForm(PortalFormMixin, forms.Form):
+    """Grant ("1") or take away ("0") a member's right to sign declarations."""
+
+    can_sign = forms.TypedChoiceField(
+        choices=[("1", "Can sign"), ("0", "Cannot sign")], coerce=lambda value: value == "1"
     )
 
 

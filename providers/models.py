@@ -54,9 +54,15 @@ class Organisation(TimeStampedModel):
 
 
 class MembershipRole(models.TextChoices):
+    """What a member does in the organisation. Signing declarations is a separate right
+    (``can_sign``) that either role may hold, so one person can be both lead and signatory."""
+
     LEAD = "lead", "Lead"
     CONTRIBUTOR = "contributor", "Contributor"
-    SIGNATORY = "signatory", "Signatory"
+
+
+#: The words for the signing right, wherever a member's roles are shown.
+CAN_SIGN_LABEL = "can sign"
 
 
 class MembershipQuerySet(models.QuerySet):
@@ -69,6 +75,10 @@ class MembershipQuerySet(models.QuerySet):
 
     def leads(self):
         return self.current().filter(role=MembershipRole.LEAD)
+
+    def signatories(self):
+        """Current members with an active account who may sign declarations and submit."""
+        return self.current().filter(can_sign=True, user__is_active=True)
 
 
 class Membership(TimeStampedModel):
@@ -85,6 +95,11 @@ class Membership(TimeStampedModel):
         Organisation, on_delete=models.CASCADE, related_name="memberships"
     )
     role = models.CharField(max_length=20, choices=MembershipRole.choices)
+    can_sign = models.BooleanField(
+        "can sign declarations",
+        default=False,
+        help_text="May sign the declaration and submit applications for the organisation.",
+    )
     removed_at = models.DateTimeField(null=True, blank=True)
     removed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -94,9 +109,19 @@ class Membership(TimeStampedModel):
 
     class Meta:
         ordering = ["organisation", "user__full_name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(role__in=MembershipRole.values), name="providers_membership_role_valid"
+            ),
+        ]
 
     def __str__(self) -> str:
-        return f"{self.user} ({self.get_role_display()}, {self.organisation})"
+        return f"{self.user} ({self.roles_label}, {self.organisation})"
+
+    @property
+    def roles_label(self) -> str:
+        """The member's role and rights in a few words, e.g. "Lead · can sign"."""
+        return roles_label(self.get_role_display(), self.can_sign)
 
     @property
     def is_current(self) -> bool:
@@ -105,6 +130,10 @@ class Membership(TimeStampedModel):
     @property
     def is_lead(self) -> bool:
         return self.is_current and self.role == MembershipRole.LEAD
+
+
+def roles_label(role_label: str, can_sign: bool) -> str:
+    return f"{role_label} · {CAN_SIGN_LABEL}" if can_sign else role_label
 
 
 class DeliveryMode(models.TextChoices):
@@ -160,7 +189,8 @@ class InvitationQuerySet(models.QuerySet):
 
 
 class Invitation(TimeStampedModel):
-    """A lead's invitation for a colleague to join their organisation with a chosen role.
+    """A lead's invitation for a colleague to join their organisation with a chosen role (and,
+    if the lead says so, the right to sign declarations).
 
     Only a SHA-256 hash of the link's random token is stored: someone who reads the database
     cannot use a link. Sending again replaces the token, so older links stop working.
@@ -171,6 +201,7 @@ class Invitation(TimeStampedModel):
     )
     email = models.EmailField("email address")
     role = models.CharField(max_length=20, choices=MembershipRole.choices)
+    can_sign = models.BooleanField("can sign declarations", default=False)
     token_hash = models.CharField(max_length=64, unique=True, editable=False)
     invited_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
@@ -206,10 +237,17 @@ class Invitation(TimeStampedModel):
                 condition=Q(accepted_at__isnull=True) | Q(revoked_at__isnull=True),
                 name="providers_invitation_not_accepted_and_revoked",
             ),
+            models.CheckConstraint(
+                condition=Q(role__in=MembershipRole.values), name="providers_invitation_role_valid"
+            ),
         ]
 
     def __str__(self) -> str:
-        return f"{self.email} ({self.get_role_display()}, {self.organisation})"
+        return f"{self.email} ({self.roles_label}, {self.organisation})"
+
+    @property
+    def roles_label(self) -> str:
+        return roles_label(self.get_role_display(), self.can_sign)
 
     @property
     def status(self) -> InvitationStatus:

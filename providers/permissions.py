@@ -38,6 +38,13 @@ def is_lead_of(user, organisation) -> bool:
     return is_member_of(user, organisation) and user.membership.role == MembershipRole.LEAD
 
 
+@rules.predicate
+def is_signatory_of(user, organisation) -> bool:
+    """A member with the right to sign declarations and submit applications for the
+    organisation, whatever their role."""
+    return is_member_of(user, organisation) and user.membership.can_sign
+
+
 # Administrators: the register of organisations and the public account requests.
 rules.add_perm("providers.manage_organisations", is_administrator)
 rules.add_perm("providers.review_account_requests", is_administrator)
@@ -51,5 +58,6 @@ rules.add_perm(
 )
 rules.add_perm("providers.view_members", is_member_of)
 rules.add_perm("providers.manage_members", is_lead_of)
+rules.add_perm("providers.sign_declarations", is_signatory_of)
 rules.add_perm("providers.view_programmes", is_an_organisation & (is_administrator | is_member_of))
 rules.add_perm("providers.manage_programmes", is_lead_of)

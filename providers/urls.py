@@ -9,6 +9,11 @@ urlpatterns = [
     path("new/", organisations.organisation_create, name="organisation_create"),
     path("<int:pk>/", organisations.organisation_detail, name="organisation_detail"),
     path("<int:pk>/edit/", organisations.organisation_edit_admin, name="organisation_edit_admin"),
+    path(
+        "<int:pk>/users/<int:member_pk>/resend-invitation/",
+        organisations.organisation_member_resend,
+        name="organisation_member_resend",
+    ),
     # administrators: requests for an account
     path("requests/", account_requests.account_request_list, name="account_request_list"),
     path(
@@ -46,6 +51,11 @@ urlpatterns = [
         "your-organisation/users/<int:pk>/role/",
         members.member_change_role,
         name="member_change_role",
+    ),
+    path(
+        "your-organisation/users/<int:pk>/signing/",
+        members.member_set_signing,
+        name="member_set_signing",
     ),
     path("your-organisation/users/<int:pk>/remove/", members.member_remove, name="member_remove"),
     path(

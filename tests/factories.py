@@ -49,3 +49,8 @@ class MembershipFactory(factory.django.DjangoModelFactory):
     user = factory.SubFactory(UserFactory, role=Role.PROVIDER)
     organisation = factory.SubFactory(OrganisationFactory)
     role = MembershipRole.LEAD
+    can_sign = False
+
+    class Params:
+        # Who used to be a "signatory": a contributor with the right to sign declarations.
+        signatory = factory.Trait(role=MembershipRole.CONTRIBUTOR, can_sign=True)

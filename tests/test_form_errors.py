@@ -74,7 +74,7 @@ def world(tmp_path, settings):
         no_password=no_password,
         published=published_version(),
         ready=ready,
-        signatory=member(ready, MembershipRole.SIGNATORY),
+        signatory=member(ready, "signatory"),
     )
 
 

@@ -24,7 +24,7 @@ from accreditation.models import (
     ApplicationStatus,
     Response,
 )
-from providers.models import MembershipRole, Programme
+from providers.models import Programme
 from providers.selectors import membership_for_user
 from standards.models import StandardVersion, Theme
 
@@ -284,14 +284,17 @@ def start_choices(user) -> tuple[QuerySet[Programme], set[int]]:
 
 
 def organisation_signatories(application: Application) -> list[User]:
-    """Who can sign the declaration for ``application``'s organisation (active accounts)."""
+    """Who can sign the declaration and submit for ``application``'s organisation: current
+    members with an active account and the signing right, whatever their role (one query)."""
     return list(
         User.objects.filter(
             membership__organisation_id=application.programme.organisation_id,
-            membership__role=MembershipRole.SIGNATORY,
+            membership__can_sign=True,
             membership__removed_at__isnull=True,
             is_active=True,
-        ).order_by("full_name")
+        )
+        .only("pk", "full_name")
+        .order_by("full_name", "pk")
     )
 
 

@@ -262,8 +262,8 @@ def declaration_text(application: Application) -> str:
 def _check_signatory(application: Application, user: User) -> None:
     if not (is_provider_signatory(user) and is_member_of_applicant(user, application)):
         raise DomainError(
-            f"Only a signatory of {application.programme.organisation.name} can sign the "
-            "declaration and submit."
+            f"Only someone in {application.programme.organisation.name} with the right to sign "
+            "declarations can sign the declaration and submit."
         )
 
 

@@ -26,7 +26,11 @@ from accreditation.forms import (
     WithdrawForm,
 )
 from accreditation.models import OPEN_STATUSES, Application, ApplicationStatus
-from accreditation.permissions import is_member_of_applicant, is_provider_signatory
+from accreditation.permissions import (
+    is_member_of_applicant,
+    is_provider_lead,
+    is_provider_signatory,
+)
 from accreditation.selectors.applications import (
     application_events,
     application_for_user,
@@ -154,8 +158,13 @@ def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
             application.status in OPEN_STATUSES and user.has_perm(WITHDRAW, application)
         ),
     }
-    if application.is_editable and workspace.ready and not can_submit:
+    if application.is_editable:
+        # Said from the start, not only once the application is ready: a provider with nobody
+        # able to sign should find out while there is time to put it right.
         context["signatories"] = organisation_signatories(application)
+        context["can_manage_members"] = is_provider_lead(user) and is_member_of_applicant(
+            user, application
+        )
     return render(request, "accreditation/application_detail.html", context)
 
 
@@ -392,6 +401,18 @@ def application_submit(request: HttpRequest, pk: int) -> HttpResponse:
                 f"{application.get_status_display().lower()}: there is nothing to submit.",
             )
             return redirect("accreditation:application_detail", pk=application.pk)
+        if application.is_editable and is_provider_user(user):
+            # A colleague without the signing right: say why, and who can.
+            return render(
+                request,
+                "accreditation/application_submit_refused.html",
+                {
+                    "application": application,
+                    "signatories": organisation_signatories(application),
+                    "can_manage_members": is_provider_lead(user),
+                },
+                status=403,
+            )
         raise PermissionDenied
     gaps = submission_gaps(application)
     form = SubmitForm(

@@ -8,7 +8,7 @@ from .account_requests import (
     account_request_update,
 )
 from .invitations import invitation_accept, invitation_create, invitation_resend, invitation_revoke
-from .members import membership_change_role, membership_remove
+from .members import membership_change_role, membership_remove, membership_set_signing
 from .organisations import organisation_create, organisation_update
 from .programmes import programme_create, programme_delete, programme_update
 
@@ -23,6 +23,7 @@ __all__ = [
     "invitation_revoke",
     "membership_change_role",
     "membership_remove",
+    "membership_set_signing",
     "organisation_create",
     "organisation_update",
     "programme_create",

@@ -58,9 +58,15 @@ def _queue_email(invitation: Invitation, token: str) -> None:
 
 @transaction.atomic
 def invitation_create(
-    *, organisation: Organisation, email: str, role: str, invited_by: User
+    *,
+    organisation: Organisation,
+    email: str,
+    role: str,
+    invited_by: User,
+    can_sign: bool = False,
 ) -> Invitation:
-    """Invite someone by email to join the organisation with the given role.
+    """Invite someone by email to join the organisation with the given role, and with the right
+    to sign declarations when ``can_sign`` is set.
 
     Refused when the address already has an account (a person belongs to one organisation) or
     already has an open invitation here (the lead should send that one again instead, so there is
@@ -68,7 +74,7 @@ def invitation_create(
     """
     email = _normalise(email)
     if role not in MembershipRole.values:
-        raise DomainError("Choose lead, contributor or signatory.")
+        raise DomainError("Choose lead or contributor.")
     _ensure_no_account(email)
     if Invitation.objects.open().filter(organisation=organisation, email__iexact=email).exists():
         raise DomainError(
@@ -76,7 +82,11 @@ def invitation_create(
             "of invitations."
         )
     invitation = Invitation(
-        organisation=organisation, email=email, role=role, invited_by=invited_by
+        organisation=organisation,
+        email=email,
+        role=role,
+        can_sign=bool(can_sign),
+        invited_by=invited_by,
     )
     token = _new_token(invitation)
     try:
@@ -155,7 +165,12 @@ def invitation_accept(*, invitation: Invitation, full_name: str, password: str) 
             )
     except IntegrityError:
         raise DomainError(ACCOUNT_EXISTS.format(email=invitation.email)) from None
-    Membership.objects.create(user=user, organisation=invitation.organisation, role=invitation.role)
+    Membership.objects.create(
+        user=user,
+        organisation=invitation.organisation,
+        role=invitation.role,
+        can_sign=invitation.can_sign,
+    )
     invitation.accepted_at = timezone.now()
     invitation.accepted_by = user
     invitation.save(update_fields=["accepted_at", "accepted_by", "updated_at"])

@@ -1,7 +1,8 @@
 """Changing what members may do, and removing them.
 
 An organisation must always keep at least one lead: someone has to be able to invite people and
-start applications. Every change here locks the organisation's row first, so two leads demoting
+start applications. The right to sign declarations is separate from the role: a lead or a
+contributor may hold it, so a one-person organisation can sign and submit its own application. Every change here locks the organisation's row first, so two leads demoting
 or removing each other at the same moment cannot both succeed and leave nobody in charge.
 """
 
@@ -40,12 +41,12 @@ def _ensure_another_lead(membership: Membership, *, action: str) -> None:
 
 @transaction.atomic
 def membership_change_role(*, membership: Membership, role: str, changed_by: User) -> Membership:
-    """Give a member another role (lead, contributor or signatory).
+    """Give a member another role (lead or contributor). Their right to sign is unchanged.
 
     Refused when it would leave the organisation without a lead.
     """
     if role not in MembershipRole.values:
-        raise DomainError("Choose lead, contributor or signatory.")
+        raise DomainError("Choose lead or contributor.")
     membership = _lock(membership)
     if membership.role == role:
         return membership
@@ -53,6 +54,29 @@ def membership_change_role(*, membership: Membership, role: str, changed_by: Use
         _ensure_another_lead(membership, action="change the role of")
     membership.role = role
     membership.save(update_fields=["role", "updated_at"])
+    return membership
+
+
+@transaction.atomic
+def membership_set_signing(
+    *, membership: Membership, can_sign: bool, changed_by: User
+) -> Membership:
+    """Grant or take away a member's right to sign declarations and submit applications.
+
+    Only current members with an active account can be given the right (the lock re-reads the
+    row, so someone removed a moment ago is refused). Taking the right from the last person who
+    holds it is allowed (people leave) but the workspace then warns the lead that nobody can
+    submit, with a link to this page.
+    """
+    membership = _lock(membership)
+    if can_sign and not membership.user.is_active:
+        raise DomainError(
+            f"{membership.user.full_name}'s account is closed, so they cannot sign declarations."
+        )
+    if membership.can_sign == can_sign:
+        return membership
+    membership.can_sign = can_sign
+    membership.save(update_fields=["can_sign", "updated_at"])
     return membership
 
 

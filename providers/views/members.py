@@ -13,7 +13,12 @@ from qismet_portal.exceptions import DomainError
 from qismet_portal.permissions import permission_required
 
 from .. import services
-from ..forms import InvitationAcceptForm, InvitationForm, MembershipRoleForm
+from ..forms import (
+    InvitationAcceptForm,
+    InvitationForm,
+    MembershipRoleForm,
+    MembershipSigningForm,
+)
 from ..models import InvitationStatus, MembershipRole
 from ..selectors import (
     invitation_from_token,
@@ -39,7 +44,9 @@ def member_list(request: HttpRequest) -> HttpResponse:
         "roles": MembershipRole.choices,
         # the only lead can be neither demoted nor removed, so those controls are not offered
         "only_lead": sum(m.role == MembershipRole.LEAD for m in members) == 1,
+        "signer_count": sum(m.can_sign and m.user.is_active for m in members),
     }
+    context["nobody_can_sign"] = context["signer_count"] == 0
     if can_manage:
         context["invitations"] = organisation_invitations(organisation)
         context["removed_members"] = organisation_removed_members(organisation)
@@ -76,7 +83,7 @@ def member_change_role(request: HttpRequest, pk: int) -> HttpResponse:
     membership = get_object_or_404(organisation_members(organisation), pk=pk)
     form = MembershipRoleForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Choose lead, contributor or signatory.")
+        messages.error(request, "Choose lead or contributor.")
         return redirect("providers:member_list")
     try:
         membership = services.membership_change_role(
@@ -91,6 +98,38 @@ def member_change_role(request: HttpRequest, pk: int) -> HttpResponse:
     )
     if membership.user_id == request.user.pk and membership.role != MembershipRole.LEAD:
         return redirect("providers:organisation_home")  # they gave up being a lead
+    return redirect("providers:member_list")
+
+
+@require_POST
+@permission_required("providers.manage_members", fn=own_organisation)
+def member_set_signing(request: HttpRequest, pk: int) -> HttpResponse:
+    """The lead grants or takes away a member's right to sign declarations and submit."""
+    organisation = organisation_for_user(request.user)
+    membership = get_object_or_404(organisation_members(organisation), pk=pk)
+    form = MembershipSigningForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Say whether they can sign declarations.")
+        return redirect("providers:member_list")
+    can_sign = form.cleaned_data["can_sign"]
+    try:
+        membership = services.membership_set_signing(
+            membership=membership, can_sign=can_sign, changed_by=request.user
+        )
+    except DomainError as error:
+        messages.error(request, str(error))
+        return redirect("providers:member_list")
+    who = "You" if membership.user_id == request.user.pk else membership.user.full_name
+    if can_sign:
+        messages.success(
+            request,
+            f"{who} can now sign declarations and submit applications for {organisation.name}.",
+        )
+    else:
+        messages.success(
+            request,
+            f"{who} can no longer sign declarations or submit applications.",
+        )
     return redirect("providers:member_list")
 
 
@@ -192,7 +231,12 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
             messages.success(
                 request,
                 f"Welcome, {user.full_name}. Your account is ready and you are signed in as a "
-                f"{user.membership.get_role_display().lower()} of {invitation.organisation.name}.",
+                f"{user.membership.get_role_display().lower()} of {invitation.organisation.name}"
+                + (
+                    ", with the right to sign declarations and submit applications."
+                    if user.membership.can_sign
+                    else "."
+                ),
             )
             return redirect("home")
     return render(

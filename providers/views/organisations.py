@@ -5,7 +5,9 @@ import copy
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
 
+from accounts.services import user_resend_invitation
 from qismet_portal.exceptions import DomainError
 from qismet_portal.permissions import permission_required
 
@@ -19,7 +21,7 @@ from ..selectors import (
     organisation_list,
     organisation_members,
     organisation_memberships_all,
-    organisation_programmes,
+    organisation_programmes_with_applications,
 )
 from ._common import own_organisation
 
@@ -61,7 +63,7 @@ def _organisation_context(organisation: Organisation) -> dict:
         "organisation": organisation,
         "members": organisation_members(organisation),
         "invitations": organisation_invitations(organisation),
-        "programmes": organisation_programmes(organisation),
+        "programmes": organisation_programmes_with_applications(organisation),
     }
 
 
@@ -78,6 +80,26 @@ def organisation_detail(request: HttpRequest, pk: int) -> HttpResponse:
     context["members"] = [m for m in everyone if m.is_current]
     context["removed_members"] = [m for m in everyone if not m.is_current]
     return render(request, "providers/organisation_detail.html", context)
+
+
+@require_POST
+@permission_required("providers.manage_organisations")
+def organisation_member_resend(request: HttpRequest, pk: int, member_pk: int) -> HttpResponse:
+    """Send again the link a member registered by QISMET (usually the lead) uses to set their
+    password. Members who joined through their lead's invitation chose a password then."""
+    organisation = get_object_or_404(Organisation, pk=pk)
+    membership = get_object_or_404(organisation_members(organisation), pk=member_pk)
+    try:
+        user_resend_invitation(user=membership.user, sent_by=request.user)
+    except DomainError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(
+            request,
+            f"We have emailed {membership.user.email} a new link to set a password. Earlier "
+            "links no longer work.",
+        )
+    return redirect("providers:organisation_detail", pk=organisation.pk)
 
 
 @permission_required("providers.manage_organisations")

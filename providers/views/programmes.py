@@ -11,7 +11,11 @@ from qismet_portal.permissions import permission_required
 
 from .. import services
 from ..forms import ProgrammeForm
-from ..selectors import organisation_for_user, organisation_programmes
+from ..selectors import (
+    organisation_for_user,
+    organisation_programmes,
+    organisation_programmes_with_applications,
+)
 from ..services.programmes import programme_can_be_deleted
 from ._common import own_organisation
 
@@ -24,7 +28,7 @@ def programme_list(request: HttpRequest) -> HttpResponse:
         "providers/programme_list.html",
         {
             "organisation": organisation,
-            "programmes": organisation_programmes(organisation),
+            "programmes": organisation_programmes_with_applications(organisation),
             "can_manage": request.user.has_perm("providers.manage_programmes", organisation),
         },
     )

@@ -114,6 +114,11 @@ def complete(application, user=None) -> Application:
 
 
 def member(application, role: str):
+    """A member of the application's organisation; "signatory" is a contributor who can sign."""
+    if role == "signatory":
+        return MembershipFactory(
+            signatory=True, organisation=application.programme.organisation
+        ).user
     return MembershipFactory(role=role, organisation=application.programme.organisation).user
 
 
@@ -129,7 +134,7 @@ def _lead():
 
 
 def signatory_of(application):
-    return member(application, MembershipRole.SIGNATORY)
+    return member(application, "signatory")
 
 
 def submit(application, signatory=None) -> Application:
@@ -662,10 +667,10 @@ def test_the_declaration_needs_every_field(login):
 
 def test_only_a_signatory_of_the_organisation_can_submit_through_the_service():
     application = complete(started_application(criteria_per_theme=1))
-    with pytest.raises(DomainError, match="Only a signatory"):
+    with pytest.raises(DomainError, match="with the right to sign declarations"):
         submit(application, application.started_by)
-    other_signatory = MembershipFactory(role=MembershipRole.SIGNATORY).user
-    with pytest.raises(DomainError, match="Only a signatory"):
+    other_signatory = MembershipFactory(signatory=True).user
+    with pytest.raises(DomainError, match="with the right to sign declarations"):
         submit(application, other_signatory)
     assert Application.objects.get(pk=application.pk).status == ApplicationStatus.DRAFT
 

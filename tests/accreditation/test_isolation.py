@@ -55,7 +55,7 @@ def _people_of_a(application) -> dict:
     return {
         "lead": application.started_by,
         "contributor": member(application, MembershipRole.CONTRIBUTOR),
-        "signatory": member(application, MembershipRole.SIGNATORY),
+        "signatory": member(application, "signatory"),
     }
 
 

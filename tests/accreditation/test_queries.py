@@ -13,7 +13,6 @@ from django.urls import reverse
 from accreditation.models import ApplicationEvent
 from accreditation.services import applications as services
 from accreditation.services.history import event_record
-from providers.models import MembershipRole
 from tests.factories import AdministratorFactory
 
 from .factories import started_application
@@ -71,7 +70,7 @@ def _count(client, url: str) -> int:
 def _viewers(application) -> dict:
     return {
         "lead": application.started_by,
-        "signatory": member(application, MembershipRole.SIGNATORY),
+        "signatory": member(application, "signatory"),
         "administrator": AdministratorFactory(),
     }
 
@@ -107,7 +106,7 @@ def test_a_refused_stale_save_does_not_grow_with_criteria_or_files(login):
         application, first = _application(**size)
         lead = application.started_by
         stale = first.revision
-        answer(first, member(application, MembershipRole.CONTRIBUTOR), narrative="Theirs")
+        answer(first, member(application, "contributor"), narrative="Theirs")
         url = reverse("accreditation:response_edit", args=[application.pk, first.criterion_id])
         client = login(lead)
         with CaptureQueriesContext(connection) as queries:

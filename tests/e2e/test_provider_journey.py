@@ -40,7 +40,7 @@ def people(db, settings, tmp_path):
     ).user
     signatory = MembershipFactory(
         organisation=organisation,
-        role=MembershipRole.SIGNATORY,
+        signatory=True,
         user__full_name="Ruth Adeyemi",
         user__job_title="Chief Executive",
     ).user

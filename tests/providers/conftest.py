@@ -35,7 +35,7 @@ def _organisation(name: str, prefix: str) -> SimpleNamespace:
     )
     signatory = MembershipFactory(
         organisation=organisation,
-        role=MembershipRole.SIGNATORY,
+        signatory=True,
         user__full_name=f"{prefix} Signatory",
         user__email=f"signatory@{prefix.lower()}.example.org",
     )

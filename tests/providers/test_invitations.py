@@ -43,7 +43,8 @@ def test_invitation_stores_only_a_hash_of_the_emailed_token(
         invitation = services.invitation_create(
             organisation=org_a.organisation,
             email="  Cara@Example.ORG ",
-            role=MembershipRole.SIGNATORY,
+            role=MembershipRole.CONTRIBUTOR,
+            can_sign=True,
             invited_by=org_a.lead,
         )
     assert invitation.email == "cara@example.org"
@@ -51,7 +52,8 @@ def test_invitation_stores_only_a_hash_of_the_emailed_token(
     message = mail.outbox[0]
     assert message.to == ["cara@example.org"]
     assert "Alpha Lead has invited you to join Alpha Self-Management" in message.body
-    assert "as a signatory" in message.body
+    assert "as a contributor" in message.body
+    assert "You can also sign the declaration and submit applications" in message.body
     token = _link(message).rstrip("/").rsplit("/", 1)[1]
     invitation.refresh_from_db()
     assert invitation.token_hash == token_hash(token)
@@ -306,12 +308,13 @@ def test_signed_in_person_is_asked_to_sign_out_first(login, org_a, org_b):
 def test_invite_form_refuses_existing_account_and_keeps_input(login, org_a, org_b):
     response = login(org_a.lead).post(
         reverse("providers:member_invite"),
-        {"email": org_b.lead.email, "role": "signatory"},
+        {"email": org_b.lead.email, "role": "lead", "can_sign": "on"},
     )
     assert response.status_code == 200
     assert b"There is already an account with this email address" in response.content
     assert f'value="{org_b.lead.email}"'.encode() in response.content
-    assert re.search(rb'value="signatory"[^>]*checked', response.content)
+    assert re.search(rb'value="lead"[^>]*checked', response.content)
+    assert re.search(rb'name="can_sign"[^>]*checked', response.content)
     assert mail.outbox == []
 
 

@@ -27,6 +27,8 @@ SCOPED = [
     ("providers:member_change_role", "contributor_membership", "post", {"role": "lead"}),
     ("providers:member_change_role", "lead_membership", "post", {"role": "contributor"}),
     ("providers:member_remove", "contributor_membership", "post", {}),
+    ("providers:member_set_signing", "contributor_membership", "post", {"can_sign": "1"}),
+    ("providers:member_set_signing", "signatory_membership", "post", {"can_sign": "0"}),
     ("providers:invitation_resend", "invitation", "post", {}),
     ("providers:invitation_revoke", "invitation", "post", {}),
 ]
@@ -34,7 +36,7 @@ SCOPED = [
 
 def _state():
     return (
-        list(Membership.objects.values_list("role", "removed_at").order_by("pk")),
+        list(Membership.objects.values_list("role", "can_sign", "removed_at").order_by("pk")),
         list(Programme.objects.values_list("name", "conditions").order_by("pk")),
         list(Invitation.objects.values_list("token_hash", "revoked_at").order_by("pk")),
     )

@@ -17,10 +17,25 @@ pytestmark = pytest.mark.django_db
 
 def test_lead_changes_a_role(org_a):
     membership = services.membership_change_role(
-        membership=org_a.contributor_membership, role="signatory", changed_by=org_a.lead
+        membership=org_a.contributor_membership, role="lead", changed_by=org_a.lead
     )
-    assert membership.role == MembershipRole.SIGNATORY
-    assert Membership.objects.get(pk=membership.pk).role == MembershipRole.SIGNATORY
+    assert membership.role == MembershipRole.LEAD
+    assert Membership.objects.get(pk=membership.pk).role == MembershipRole.LEAD
+
+
+def test_changing_role_keeps_the_right_to_sign(org_a):
+    membership = services.membership_change_role(
+        membership=org_a.signatory_membership, role="lead", changed_by=org_a.lead
+    )
+    assert membership.role == MembershipRole.LEAD
+    assert Membership.objects.get(pk=membership.pk).can_sign is True
+
+
+def test_the_old_signatory_role_is_no_longer_a_role(org_a):
+    with pytest.raises(DomainError, match="Choose lead or contributor"):
+        services.membership_change_role(
+            membership=org_a.contributor_membership, role="signatory", changed_by=org_a.lead
+        )
 
 
 def test_the_only_lead_cannot_be_demoted(org_a):
@@ -134,12 +149,12 @@ def test_users_page_is_read_only_for_other_roles(login, org_a, who):
 def test_lead_changes_a_role_through_the_page(login, org_a):
     response = login(org_a.lead).post(
         reverse("providers:member_change_role", kwargs={"pk": org_a.contributor_membership.pk}),
-        {"role": "signatory"},
+        {"role": "lead"},
         follow=True,
     )
-    assert b"Alpha Contributor is now a signatory." in response.content
+    assert b"Alpha Contributor is now a lead." in response.content
     org_a.contributor_membership.refresh_from_db()
-    assert org_a.contributor_membership.role == "signatory"
+    assert org_a.contributor_membership.role == "lead"
 
 
 def test_demoting_the_last_lead_shows_why_not(login, org_a):
@@ -159,7 +174,7 @@ def test_invalid_role_is_refused_through_the_page(login, org_a):
         {"role": "owner"},
         follow=True,
     )
-    assert b"Choose lead, contributor or signatory." in response.content
+    assert b"Choose lead or contributor." in response.content
     org_a.contributor_membership.refresh_from_db()
     assert org_a.contributor_membership.role == "contributor"
 

@@ -35,7 +35,7 @@ def test_organisation_page_shows_details_people_invitations_and_programmes(login
         org_a.contributor.full_name,
         org_a.signatory.full_name,
         "Contributor",
-        "Signatory",
+        "Contributor · can sign",
         org_a.invitation.email,
         org_a.programme.name,
     ):
@@ -47,7 +47,8 @@ def test_organisation_page_shows_details_people_invitations_and_programmes(login
 @pytest.mark.parametrize("who", ["contributor", "signatory"])
 def test_organisation_page_is_read_only_for_other_roles(login, org_a, who):
     content = login(getattr(org_a, who)).get(reverse("providers:organisation_home")).content
-    assert f"You are a {who} of this organisation.".encode() in content
+    role = "contributor" if who == "signatory" else who
+    assert f"You are a {role} of this organisation".encode() in content
     assert org_a.programme.name.encode() in content
     assert org_a.lead.full_name.encode() in content
     for action in ("Edit details", "Invite a colleague", "Add a programme"):
@@ -116,7 +117,7 @@ def test_provider_pages_use_a_bounded_number_of_queries(
     if name == "providers:member_list":
         # every member but the only lead, whose role cannot change
         assert response.content.count(b"Change role<span") == rows + 2
-        assert response.content.count(b"Send again<span") == rows + 1
+        assert response.content.count(b"Resend invitation<span") == rows + 1
     else:
         assert response.content.count(b"Extra programme") == rows
 

@@ -36,6 +36,13 @@ URLS = [
         LEAD,
     ),
     ("providers:member_remove", {"pk": "contributor_membership"}, "post", {}, LEAD),
+    (
+        "providers:member_set_signing",
+        {"pk": "contributor_membership"},
+        "post",
+        {"can_sign": "1"},
+        LEAD,
+    ),
     ("providers:invitation_resend", {"pk": "invitation"}, "post", {}, LEAD),
     ("providers:invitation_revoke", {"pk": "invitation"}, "post", {}, LEAD),
     ("providers:programme_list", {}, "get", None, MEMBERS),
@@ -68,6 +75,13 @@ URLS = [
         {"pk": "organisation"},
         "post",
         {"name": "Renamed"},
+        ADMIN,
+    ),
+    (
+        "providers:organisation_member_resend",
+        {"pk": "organisation", "member_pk": "lead_membership"},
+        "post",
+        {},
         ADMIN,
     ),
     ("providers:account_request_list", {}, "get", None, ADMIN),
@@ -121,7 +135,8 @@ def _state(world):
     """Everything a refused request might have changed."""
     return (
         list(Organisation.objects.values_list("name", flat=True).order_by("pk")),
-        list(Membership.objects.values_list("role", "removed_at").order_by("pk")),
+        list(Membership.objects.values_list("role", "can_sign", "removed_at").order_by("pk")),
+        list(Membership.objects.values_list("user__password", flat=True).order_by("pk")),
         list(Programme.objects.values_list("name", "conditions").order_by("pk")),
         list(Invitation.objects.values_list("token_hash", "revoked_at").order_by("pk")),
         list(

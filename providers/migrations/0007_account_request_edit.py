@@ -8,7 +8,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("providers", "0003_memberships_invitations_account_requests"),
+        ("providers", "0006_membership_roles_lead_or_contributor"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
