@@ -58,7 +58,7 @@ def test_lead_invites_a_contributor_who_joins_and_lead_adds_a_programme(
     assert page.get_by_text(
         "We have emailed an invitation to casey@riverside.example.org"
     ).is_visible()
-    assert page.get_by_role("cell", name="casey@riverside.example.org", exact=True).is_visible()
+    assert page.get_by_role("heading", name="casey@riverside.example.org").is_visible()
     assert_accessible("users page")
     screenshot("provider-users")
 

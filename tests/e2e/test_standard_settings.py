@@ -32,9 +32,9 @@ def test_saving_settings_unchanged_and_seeing_a_refusal_at_the_top(
     page.get_by_label("Certificate validity (months)").fill("500")
     page.get_by_role("button", name="Save settings").click()
     page.wait_for_load_state()
-    summary = page.locator("#error-summary")
+    summary = page.locator("[data-error-summary]")
     assert summary.is_visible()
-    assert page.evaluate("document.activeElement.id") == "error-summary"
+    assert page.evaluate("document.activeElement.hasAttribute('data-error-summary')")
     assert summary.get_by_role("heading", name="There is a problem").is_visible()
     assert page.title().startswith("Error: ")
     # The summary is above everything else in the form and in view without scrolling.
@@ -42,21 +42,21 @@ def test_saving_settings_unchanged_and_seeing_a_refusal_at_the_top(
     assert box is not None and box["y"] < page.viewport_size["height"]
     links = summary.get_by_role("link")
     assert links.all_inner_texts() == [
-        "Certificate validity (months): Ensure this value is less than or equal to 120.",
-        "Level 4, code: This field is required.",
-        "Level 4, counts as: This field is required.",
+        "Certificate validity must be 120 months or fewer",
+        "Level 4: Enter the level's code, like partially_met",
+        "Level 4: Select what the level counts as",
     ]
     assert_accessible("settings refused")
     screenshot("standard-settings-refused-desktop")
 
-    summary.get_by_role("link", name="Level 4, code: This field is required.").click()
+    summary.get_by_role("link", name="Level 4: Enter the level's code").click()
     assert page.evaluate("document.activeElement.id") == "id_scale-3-code"
 
     page.set_viewport_size({"width": 390, "height": 844})
     page.reload()  # the resubmission shows the refusal again, now at phone width
     page.wait_for_load_state()
-    assert page.evaluate("document.activeElement.id") == "error-summary"
-    box = page.locator("#error-summary").bounding_box()
+    assert page.evaluate("document.activeElement.hasAttribute('data-error-summary')")
+    box = page.locator("[data-error-summary]").bounding_box()
     assert box is not None and box["y"] < 844
     assert_accessible("settings refused, phone width")
     screenshot("standard-settings-refused-phone")
