@@ -76,7 +76,11 @@ def _demo() -> dict[str, list[Visit]]:
             Visit("draft version", reverse("standards:version_detail", args=[draft.pk])),
             Visit("version settings", reverse("standards:version_settings", args=[draft.pk])),
             Visit("criterion edit", reverse("standards:criterion_edit", args=[criterion.pk])),
-            Visit("comparison", reverse("standards:version_compare", args=[draft.pk])),
+            Visit(
+                "comparison",
+                reverse("standards:version_compare", args=[draft.standard_id])
+                + f"?old={published.pk}&new={draft.pk}",
+            ),
             Visit("applications", reverse("accreditation:application_list")),
             Visit(
                 "application (administrator)",
