@@ -1,7 +1,7 @@
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.core.exceptions import ImmediateHttpResponse
 
-from qismet_portal.client_ip import client_ip
+from qismet_portal.client_ip import client_bucket
 
 from . import throttle
 
@@ -23,8 +23,9 @@ class AccountAdapter(DefaultAccountAdapter):
         return reverse("profile")
 
     def get_client_ip(self, request) -> str:
-        """The client behind our own reverse proxy only; a forged X-Forwarded-For is ignored."""
-        return client_ip(request) or "unknown"
+        """The client behind our own reverse proxy only (a forged X-Forwarded-For is ignored),
+        counted by its /64 network for IPv6: allauth's own limits key on this."""
+        return client_bucket(request)
 
     @staticmethod
     def _login_of(credentials: dict) -> str:

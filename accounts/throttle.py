@@ -31,7 +31,7 @@ from django.core.cache import cache
 from django.core.cache.backends.locmem import LocMemCache
 from django.http import HttpRequest
 
-from qismet_portal.client_ip import client_ip
+from qismet_portal.client_ip import client_bucket
 
 logger = logging.getLogger(__name__)
 
@@ -70,7 +70,7 @@ def _digest(*parts: str) -> str:
 
 
 def _keys(request: HttpRequest, login: str) -> dict[str, str]:
-    address = client_ip(request) or "unknown"
+    address = client_bucket(request)
     login = normalise_login(login)
     return {
         "pair": f"signin:pair:{_digest(login, address)}",
@@ -191,7 +191,7 @@ def allow_unlock_request(request: HttpRequest, email: str) -> bool:
     """Unlock emails on request: a few per account and per address each hour, so the form cannot
     be used to flood someone's inbox."""
     hour = 60 * 60
-    address = client_ip(request) or "unknown"
+    address = client_bucket(request)
     per_account = _incr(f"signin:unlock-request:{_digest(normalise_login(email))}", hour)
     per_address = _incr(f"signin:unlock-request-address:{_digest(address)}", hour)
     return per_account <= 3 and per_address <= 10

@@ -8,14 +8,14 @@ adapter so that both limiters agree on who the client is behind a proxy.
 import hashlib
 import time
 
-from allauth.account.adapter import get_adapter
 from django.core.cache import cache
 from django.http import HttpRequest
 
+from qismet_portal.client_ip import client_bucket
+
 
 def client_key(request: HttpRequest) -> str:
-    ip = get_adapter(request).get_client_ip(request) or "unknown"
-    return hashlib.sha256(ip.encode()).hexdigest()[:32]
+    return hashlib.sha256(client_bucket(request).encode()).hexdigest()[:32]
 
 
 def allow(request: HttpRequest, *, scope: str, limit: int, period_seconds: int) -> bool:

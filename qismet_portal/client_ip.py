@@ -56,3 +56,17 @@ def client_ip(request: HttpRequest) -> str | None:
             return str(hop)
     # Every hop is a proxy we run (a health check from inside, say): count the first one.
     return str(hops[0] if hops else peer)
+
+
+def client_bucket(request: HttpRequest) -> str:
+    """What per-address limits count: the client's address, or for IPv6 its /64 network.
+
+    One IPv6 subscriber is usually given a whole /64 (2^64 addresses), so counting full IPv6
+    addresses would let one person step round every per-address limit.
+    """
+    address = _address(client_ip(request) or "")
+    if address is None:
+        return "unknown"
+    if isinstance(address, ipaddress.IPv6Address):
+        return str(ipaddress.ip_network(f"{address}/64", strict=False))
+    return str(address)

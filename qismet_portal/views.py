@@ -7,7 +7,7 @@ from django.views.decorators.http import require_GET
 
 #: Crawled: the public home page and the public request form. Everything else needs an account, or
 #: is reached from an emailed link, and is no business of search engines.
-PUBLIC_UNDER_PRIVATE = ("providers:account_request",)
+PUBLIC_UNDER_PRIVATE = ("providers:account_request", "standards:about")
 PRIVATE_PREFIXES = (
     "/accounts/",
     "/applications/",

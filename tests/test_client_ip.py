@@ -6,7 +6,7 @@ from django.test import RequestFactory
 from django.urls import reverse
 
 from accounts import throttle
-from qismet_portal.client_ip import client_ip
+from qismet_portal.client_ip import client_bucket, client_ip
 
 PROXY_NETWORK = "172.30.42.0/24"
 PROXY = "172.30.42.10"
@@ -69,3 +69,26 @@ def test_spoofed_addresses_do_not_escape_the_sign_in_limit(client, trusted, asse
     )
     assert response.status_code == 429
     cache.clear()
+
+
+def test_ipv6_clients_are_counted_by_their_64_network(settings):
+    settings.TRUSTED_PROXIES = []
+    one = client_bucket(request("2001:db8:1:2::10"))
+    other = client_bucket(request("2001:db8:1:2:ffff:ffff:ffff:ffff"))
+    elsewhere = client_bucket(request("2001:db8:1:3::10"))
+    assert one == other == "2001:db8:1:2::/64"
+    assert elsewhere != one
+    assert client_bucket(request("203.0.113.9")) == "203.0.113.9"
+
+
+def test_a_stranger_stepping_through_an_ipv6_network_is_still_stopped(client, assessor):
+    login = reverse("account_login")
+    statuses = [
+        client.post(
+            login,
+            {"login": assessor.email, "password": "wrong"},
+            REMOTE_ADDR=f"2001:db8:5:6::{n + 1:x}",
+        ).status_code
+        for n in range(6)
+    ]
+    assert statuses == [200] * 5 + [429]

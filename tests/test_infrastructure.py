@@ -804,6 +804,12 @@ def test_the_proxy_health_check_url_answers(proxied_server):
         assert json.loads(response.read())["apps"]["http"]
 
 
+def test_the_health_report_is_not_served_through_the_proxy(proxied_server):
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(f"http://127.0.0.1:{proxied_server['port']}/health/", timeout=10)
+    assert refused.value.code == 404
+
+
 def test_the_proxy_compresses_pages(proxied_server):
     request = urllib.request.Request(
         f"http://127.0.0.1:{proxied_server['port']}/accounts/login/",

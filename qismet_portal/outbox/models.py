@@ -7,6 +7,7 @@ class OutboxStatus(models.TextChoices):
     PENDING = "pending", "Waiting for the task queue"
     SENT = "sent", "Handed to the task queue"
     DONE = "done", "Done"
+    FAILED = "failed", "Failed for good"
 
 
 class OutboxMessage(models.Model):

@@ -16,8 +16,23 @@ class OutboxTask(Task):
     delivery (published twice, or redelivered after a lost acknowledgement) waits for the first,
     then finds it done and does nothing. A failure rolls back the mark, so a retry runs again.
     Arguments are cleared once done: they may carry a token that should not stay in the database.
+    A task that fails for good (its retries spent) is marked failed, with the error, and its
+    arguments cleared too, so the relay does not publish it again every few hours forever.
     Called directly, or sent without the outbox, the task simply runs.
     """
+
+    def on_failure(self, exc, task_id, args, kwargs, einfo):
+        from .models import OutboxMessage, OutboxStatus
+
+        if task_id:
+            OutboxMessage.objects.filter(task_id=task_id).exclude(status=OutboxStatus.DONE).update(
+                status=OutboxStatus.FAILED,
+                last_error=f"{type(exc).__name__}: {exc}"[:300],
+                args=[],
+                kwargs={},
+            )
+            logger.error("%s[%s] failed for good: %s", self.name, task_id, exc)
+        super().on_failure(exc, task_id, args, kwargs, einfo)
 
     def __call__(self, *args, **kwargs):
         from .models import OutboxMessage, OutboxStatus

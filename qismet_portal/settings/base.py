@@ -242,6 +242,7 @@ CONTENT_SECURITY_POLICY = {
 X_FRAME_OPTIONS = "DENY"
 # Permissions-Policy (qismet_portal/middleware.py): the portal uses none of these browser features,
 # so no page, nor anything framed or injected into one, may ask for them.
+# publickey-credentials-get stays at its default (this site only): passkeys for staff sign-in.
 PERMISSIONS_POLICY_DENIED = [
     "accelerometer",
     "autoplay",
@@ -257,7 +258,6 @@ PERMISSIONS_POLICY_DENIED = [
     "midi",
     "payment",
     "picture-in-picture",
-    "publickey-credentials-get",
     "screen-wake-lock",
     "serial",
     "usb",

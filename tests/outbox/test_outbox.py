@@ -200,17 +200,26 @@ def test_a_message_delivered_twice_has_its_effect_once():
     assert OutboxMessage.objects.get(pk=message.pk).status == OutboxStatus.DONE
 
 
-def test_a_failed_run_is_not_marked_done_so_a_retry_sends():
+def test_a_failed_run_is_not_marked_done_and_a_final_failure_is_not_republished(
+    published, settings
+):
     message = OutboxMessage.objects.create(
         task_name=notify.name, args=["ada@example.org"], status=OutboxStatus.SENT
     )
     task_id = str(message.task_id)
-    with pytest.raises(ValueError):
-        notify.apply(args=["ada@example.org"], kwargs={"fail": True}, task_id=task_id)
-    assert OutboxMessage.objects.get(pk=message.pk).status == OutboxStatus.SENT
-    notify.apply(args=["ada@example.org"], task_id=task_id)
-    assert len(mail.outbox) == 1
-    assert OutboxMessage.objects.get(pk=message.pk).status == OutboxStatus.DONE
+    # as a worker runs it: the failure is recorded, not raised into the caller
+    result = notify.apply(
+        args=["ada@example.org"], kwargs={"fail": True}, task_id=task_id, throw=False
+    )
+    assert result.failed()
+    failed = OutboxMessage.objects.get(pk=message.pk)
+    assert len(mail.outbox) == 0
+    assert failed.status == OutboxStatus.FAILED
+    assert failed.last_error.startswith("ValueError")
+    assert failed.args == [] and failed.kwargs == {}  # no token left behind
+    settings.OUTBOX_REPUBLISH_AFTER_SECONDS = 0
+    OutboxMessage.objects.filter(pk=message.pk).update(sent_at=timezone.now())
+    assert outbox_relay() == 0 and published == []
 
 
 def test_a_task_run_outside_the_outbox_simply_runs():
