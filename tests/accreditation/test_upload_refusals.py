@@ -78,12 +78,20 @@ def test_without_javascript_the_refusal_is_shown_on_the_criterion_page(
     assert f'aria-current="page">Criterion {criterion.code}</li>' in page
     assert NARRATIVE in page
     assert 'name="narrative"' in page
-    # Each refused file is named with its rule, at the top of the evidence panel.
+    # Each refused file is named with its rule once, in the summary at the top of the page (the
+    # title says "Error:"), linked to the file field; the panel says nothing was uploaded.
+    assert "<title>Error: " in page
+    summary = page[page.index("data-error-summary") : page.index("Evidence for this criterion")]
+    field = f'href="#evidence-files-{answered.pk}"'
+    assert (
+        f"{field}>“policy.pdf” was not uploaded: its content is a web page (HTML), not a PDF."
+        in (summary)
+    )
+    assert f"{field}>“tool.exe” was not uploaded: “.exe” files are not accepted." in summary
+    assert "fine.png" not in summary  # nothing wrong with it; it was simply not stored
     panel = page[page.index("Evidence for this criterion") :]
-    refusal = panel[panel.index("Nothing was uploaded") : panel.index("earlier.pdf")]
-    assert "“policy.pdf” was not uploaded: its content is a web page (HTML), not a PDF." in refusal
-    assert "“tool.exe” was not uploaded: “.exe” files are not accepted." in refusal
-    assert "fine.png" not in refusal  # nothing wrong with it; it was simply not stored
+    assert "Nothing was uploaded" in panel
+    assert page.count("“tool.exe” was not uploaded") == 1
     assert 'value="page 3"' in page
     # The evidence already there is intact and nothing new was stored.
     assert "earlier.pdf" in panel
