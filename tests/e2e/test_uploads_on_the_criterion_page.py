@@ -182,9 +182,11 @@ def test_without_javascript_the_refusal_comes_back_on_the_criterion_page(
 
     panel = page.get_by_role("region", name="Evidence for this criterion")
     expect(panel.get_by_role("heading", name="Nothing was uploaded")).to_be_visible()
-    assert panel.get_by_text(
-        "“policy.pdf” was not uploaded: its content is a web page"
+    summary = page.locator("[data-error-summary]")
+    assert summary.get_by_role(
+        "link", name="“policy.pdf” was not uploaded: its content"
     ).is_visible()
+    assert page.title().startswith("Error: ")
     assert page.get_by_role("navigation", name="Breadcrumb").inner_text() == breadcrumb
     assert page.get_by_label("Your narrative").input_value() == TYPED
     assert files_under(storage) == []
