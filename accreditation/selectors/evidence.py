@@ -41,6 +41,16 @@ def _links_in_criterion_order() -> QuerySet[EvidenceLink]:
     )
 
 
+def evidence_used_bytes(application: Application) -> int:
+    """Bytes of every revision in the application: what counts against its quota."""
+    return (
+        EvidenceRevision.objects.filter(document__application=application).aggregate(
+            total=Sum("size")
+        )["total"]
+        or 0
+    )
+
+
 def evidence_panel(*, application: Application, response: Response) -> dict:
     """The evidence of one criterion, for ``accreditation/evidence/_panel.html``.
 
@@ -65,12 +75,7 @@ def evidence_panel(*, application: Application, response: Response) -> dict:
         .order_by("current__original_name", "pk")
         if document.pk not in linked
     ]
-    used = (
-        EvidenceRevision.objects.filter(document__application=application).aggregate(
-            total=Sum("size")
-        )["total"]
-        or 0
-    )
+    used = evidence_used_bytes(application)
     quota = settings.EVIDENCE_APPLICATION_QUOTA_BYTES
     return {
         "links": links,

@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
-from django.db.models import Max, Sum
+from django.db.models import Max
 from django.template.defaultfilters import filesizeformat
 
 from accounts.models import User
@@ -31,6 +31,7 @@ from accreditation.models import (
 from accreditation.uploads import FileRefused, InspectedFile, inspect_upload
 from qismet_portal.exceptions import DomainError
 
+from ..selectors.evidence import evidence_used_bytes
 from .history import event_record
 
 POINTER_MAX_LENGTH = EvidenceLink._meta.get_field("pointer").max_length
@@ -69,16 +70,6 @@ def _clean_pointer(pointer: str) -> str:
             ]
         )
     return pointer
-
-
-def evidence_used_bytes(application: Application) -> int:
-    """Bytes of every revision in the application: what counts against its quota."""
-    return (
-        EvidenceRevision.objects.filter(document__application=application).aggregate(
-            total=Sum("size")
-        )["total"]
-        or 0
-    )
 
 
 def _inspect_all(files: Sequence[UploadedFile], extra_problems: Sequence[str] = ()) -> list:

@@ -38,8 +38,9 @@ from accounts.permissions import is_provider_user
 from accreditation.models import Application, EvidenceDocument, Response
 from accreditation.selectors import evidence as selectors
 from accreditation.selectors.applications import applications_for_user, response_problems
+from accreditation.selectors.evidence import evidence_used_bytes
 from accreditation.services import evidence as services
-from accreditation.services.evidence import EvidenceRefused, evidence_used_bytes
+from accreditation.services.evidence import EvidenceRefused
 from accreditation.uploads import EvidenceUploadHandler, attachment_header
 from accreditation.views.applications import criterion_page_with_refused_upload
 from qismet_portal.exceptions import DomainError

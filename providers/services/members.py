@@ -2,8 +2,9 @@
 
 An organisation must always keep at least one lead: someone has to be able to invite people and
 start applications. The right to sign declarations is separate from the role: a lead or a
-contributor may hold it, so a one-person organisation can sign and submit its own application. Every change here locks the organisation's row first, so two leads demoting
-or removing each other at the same moment cannot both succeed and leave nobody in charge.
+contributor may hold it, so a one-person organisation can sign and submit its own application.
+Every change here locks the organisation's row first, so two leads demoting or removing each
+other at the same moment cannot both succeed and leave nobody in charge.
 """
 
 from django.db import transaction
