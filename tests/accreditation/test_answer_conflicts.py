@@ -22,6 +22,7 @@ from accreditation.models import ApplicationEvent, Response
 from accreditation.services import applications as services
 from accreditation.services.applications import AnswerConflict
 from providers.models import MembershipRole
+from tests.conftest import require_service
 
 from .factories import started_application
 from .test_applications import member, responses_of, version_allowing_na
@@ -177,8 +178,7 @@ def test_the_answer_is_read_under_its_row_lock(team):
 @pytest.mark.django_db(transaction=True)
 def test_two_saves_at_the_same_moment_one_wins_the_other_is_refused(team):
     """Real concurrency needs a database with row locks (PostgreSQL, as in CI and production)."""
-    if connection.vendor != "postgresql":
-        pytest.skip("concurrent transactions are checked on PostgreSQL")
+    require_service(connection.vendor == "postgresql", "PostgreSQL (for real row locks)")
     _application, lead, contributor, response = team
     barrier = threading.Barrier(2)
     outcomes: dict[str, str] = {}
