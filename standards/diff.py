@@ -52,14 +52,10 @@ class CriterionChange:
 
 
 @dataclass(frozen=True)
-class CriterionMove:
+class CriterionMove(CriterionChange):
     """A criterion that has a different code in the later version (and maybe other changes)."""
 
     old_code: str
-    code: str
-    title: str
-    criterion_pk: int
-    changes: list[FieldChange]
 
     @property
     def caption(self) -> str:
@@ -229,7 +225,7 @@ def versions_compare(old: StandardVersion, new: StandardVersion) -> Comparison:
         )
         if before.code != after.code:
             comparison.moved.append(
-                CriterionMove(before.code, after.code, after.title, after.pk, changes)
+                CriterionMove(after.code, after.title, after.pk, changes, old_code=before.code)
             )
         elif changes:
             comparison.changed.append(CriterionChange(after.code, after.title, after.pk, changes))
