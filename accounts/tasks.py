@@ -6,6 +6,7 @@ from django.core.mail import send_mail
 from django.template.loader import render_to_string
 from django.urls import reverse
 
+from qismet_portal.links import absolute_reverse, absolute_url
 from qismet_portal.outbox.tasks import OutboxTask
 
 
@@ -28,8 +29,8 @@ def send_account_invitation(user_id: int, invited_by_id: int | None) -> bool:
     context = {
         "user": user,
         "invited_by": invited_by,
-        "link": settings.PORTAL_BASE_URL.rstrip("/") + path,
-        "login_link": settings.PORTAL_BASE_URL.rstrip("/") + reverse("account_login"),
+        "link": absolute_url(path),
+        "login_link": absolute_reverse("account_login"),
         "valid_days": max(1, settings.PASSWORD_RESET_TIMEOUT // 86400),
     }
     send_mail(
@@ -54,8 +55,8 @@ def send_signin_unlock_link(user_id: int) -> bool:
     path = reverse("signin_unlock", kwargs={"token": unlock_token(user)})
     context = {
         "user": user,
-        "link": settings.PORTAL_BASE_URL.rstrip("/") + path,
-        "reset_link": settings.PORTAL_BASE_URL.rstrip("/") + reverse("account_reset_password"),
+        "link": absolute_url(path),
+        "reset_link": absolute_reverse("account_reset_password"),
         "valid_minutes": max(1, settings.SIGNIN_UNLOCK_LINK_MAX_AGE // 60),
     }
     send_mail(

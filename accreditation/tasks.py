@@ -7,11 +7,10 @@ at most that message. SMTP errors are OSErrors; they are retried with bounded, g
 """
 
 from celery import shared_task
-from django.conf import settings
 from django.core.mail import send_mail
 from django.template.loader import render_to_string
-from django.urls import reverse
 
+from qismet_portal.links import absolute_reverse
 from qismet_portal.outbox.tasks import OutboxTask
 
 RETRY = {
@@ -36,11 +35,10 @@ def _submitted_application(application_id: int):
 
 
 def _context(application) -> dict:
-    base = settings.PORTAL_BASE_URL.rstrip("/")
     return {
         "application": application,
         "organisation": application.programme.organisation,
-        "link": base + reverse("accreditation:application_detail", args=[application.pk]),
+        "link": absolute_reverse("accreditation:application_detail", application.pk),
     }
 
 

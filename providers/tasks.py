@@ -5,16 +5,12 @@ withdrawn, sent again with a newer link, or accepted meanwhile).
 """
 
 from celery import shared_task
-from django.conf import settings
 from django.core.mail import send_mail, send_mass_mail
 from django.template.loader import render_to_string
 from django.urls import reverse
 
+from qismet_portal.links import absolute_url
 from qismet_portal.outbox.tasks import OutboxTask
-
-
-def _absolute(path: str) -> str:
-    return settings.PORTAL_BASE_URL.rstrip("/") + path
 
 
 def _one_line(text: str) -> str:
@@ -41,7 +37,7 @@ def send_invitation(invitation_id: int, token: str) -> bool:
         "invitation": invitation,
         "organisation": invitation.organisation,
         "invited_by": invitation.invited_by,
-        "link": _absolute(reverse("providers:invitation_accept", kwargs={"token": token})),
+        "link": absolute_url(reverse("providers:invitation_accept", kwargs={"token": token})),
     }
     # one line whatever was typed: a line break in a subject would make send_mail refuse it
     name = " ".join(invitation.organisation.name.split())
@@ -70,7 +66,7 @@ def send_account_request_rejection(account_request_id: int) -> bool:
             "accounts/email/account_request_rejected.txt",
             {
                 "account_request": account_request,
-                "portal_link": _absolute(reverse("providers:account_request")),
+                "portal_link": absolute_url(reverse("providers:account_request")),
             },
         ),
         from_email=None,
@@ -102,7 +98,7 @@ def send_account_request_acknowledgement(account_request_id: int) -> bool:
             "accounts/email/account_request_received.txt",
             {
                 "account_request": account_request,
-                "about_link": _absolute(reverse("standards:about")),
+                "about_link": absolute_url(reverse("standards:about")),
             },
         ),
         from_email=None,
@@ -132,7 +128,7 @@ def notify_administrators_of_account_request(account_request_id: int) -> int:
         "accounts/email/account_request_new.txt",
         {
             "account_request": account_request,
-            "link": _absolute(
+            "link": absolute_url(
                 reverse("providers:account_request_detail", kwargs={"pk": account_request.pk})
             ),
         },
