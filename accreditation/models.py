@@ -10,6 +10,7 @@ from django.db import models
 from django.db.models import Q
 from django_fsm import FSMField, FSMModelMixin, transition
 
+from qismet_portal.exceptions import ImmutableError
 from qismet_portal.models import TimeStampedModel
 
 
@@ -84,8 +85,62 @@ class Application(FSMModelMixin, TimeStampedModel):
         """The provider stops the application before a decision."""
 
 
-class ApplicationEvent(models.Model):
-    """The application's history: every status change and every change to its evidence."""
+# --- append-only rows -----------------------------------------------------------------------
+#
+# The history and the submission records are written once and never changed or deleted. The
+# ORM refuses here (``ImmutableError``, a domain error with a plain message); database triggers
+# (migration 0003) refuse the same writes from anything that bypasses the ORM.
+
+
+class AppendOnlyQuerySet(models.QuerySet):
+    def _refuse(self, verb: str):
+        raise ImmutableError(
+            f"{self.model._meta.verbose_name_plural.capitalize()} are kept as written: they "
+            f"cannot be {verb}."
+        )
+
+    def update(self, **kwargs):
+        self._refuse("changed")
+
+    update.alters_data = True
+
+    def delete(self):
+        self._refuse("deleted")
+
+    delete.alters_data = True
+    delete.queryset_only = True
+
+    def bulk_update(self, objs, fields, *args, **kwargs):
+        self._refuse("changed")
+
+    def update_or_create(self, *args, **kwargs):
+        self._refuse("changed")
+
+
+class AppendOnlyModel(models.Model):
+    """A row that is inserted once: saving it again or deleting it raises ``ImmutableError``."""
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise ImmutableError(
+                f"This {self._meta.verbose_name} is kept as written: it cannot be changed."
+            )
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ImmutableError(
+            f"This {self._meta.verbose_name} is kept as written: it cannot be deleted."
+        )
+
+
+class ApplicationEvent(AppendOnlyModel):
+    """The application's history: every status change and every change to its evidence.
+    Append-only: a line, once written, is never changed or deleted."""
 
     class Kind(models.TextChoices):
         STARTED = "started", "Application started"
@@ -96,7 +151,7 @@ class ApplicationEvent(models.Model):
         EVIDENCE_UNLINKED = "evidence_unlinked", "Evidence removed from a criterion"
         ANSWER_CHANGED = "answer_changed", "Answer changed"
 
-    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="events")
+    application = models.ForeignKey(Application, on_delete=models.PROTECT, related_name="events")
     kind = models.CharField(max_length=30, choices=Kind.choices)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
@@ -109,11 +164,12 @@ class ApplicationEvent(models.Model):
         "standards.Criterion", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     document = models.ForeignKey(
-        "EvidenceDocument", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "EvidenceDocument", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     detail = models.CharField(max_length=300, blank=True)
 
     class Meta:
+        verbose_name = "history line"
         ordering = ["at", "pk"]
         indexes = [models.Index(fields=["application", "at"])]
 
@@ -235,3 +291,96 @@ class EvidenceLink(TimeStampedModel):
                 fields=["response", "document"], name="accreditation_link_once_per_criterion"
             ),
         ]
+
+
+# --- submission records -----------------------------------------------------------------------
+
+
+class SubmissionRecord(AppendOnlyModel):
+    """Exactly what was submitted, kept for good: one per submission of an application (the
+    first, and each re-submission), numbered 1, 2, … Assessors score a record, never the live
+    draft, so later edits and replaced files cannot change what a submission said."""
+
+    application = models.ForeignKey(
+        Application, on_delete=models.PROTECT, related_name="submission_records"
+    )
+    number = models.PositiveIntegerField()
+    version = models.ForeignKey(
+        "standards.StandardVersion", on_delete=models.PROTECT, related_name="+"
+    )
+    submitted_at = models.DateTimeField()
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    # The declaration, as signed.
+    declaration_signed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    declaration_name = models.CharField(max_length=150)
+    declaration_role = models.CharField(max_length=150)
+    declaration_text = models.TextField()
+    declaration_signed_at = models.DateTimeField()
+    # The organisation's and the programme's details as they were when submitted.
+    organisation = models.JSONField()
+    programme = models.JSONField()
+
+    class Meta:
+        verbose_name = "submission record"
+        ordering = ["application", "number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["application", "number"], name="accreditation_submission_number_unique"
+            ),
+            models.CheckConstraint(
+                condition=Q(number__gte=1), name="accreditation_submission_number_positive"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Submission {self.number} of application {self.application_id}"
+
+
+class SubmittedAnswer(AppendOnlyModel):
+    """One criterion's answer as submitted."""
+
+    record = models.ForeignKey(SubmissionRecord, on_delete=models.PROTECT, related_name="answers")
+    criterion = models.ForeignKey("standards.Criterion", on_delete=models.PROTECT, related_name="+")
+    narrative = models.TextField(blank=True)
+    rating = models.CharField(max_length=30, blank=True)
+    na_justification = models.TextField(blank=True)
+
+    class Meta:
+        verbose_name = "submitted answer"
+        ordering = ["record", "criterion__theme__number", "criterion__order"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["record", "criterion"], name="accreditation_submitted_answer_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Answer to criterion {self.criterion_id} in submission {self.record_id}"
+
+    @property
+    def is_not_applicable(self) -> bool:
+        return self.rating == NOT_APPLICABLE
+
+
+class SubmittedEvidence(AppendOnlyModel):
+    """A file offered as evidence for one submitted answer: the exact revision linked when it
+    was submitted, with its hash, name, size and the note on where to look."""
+
+    answer = models.ForeignKey(SubmittedAnswer, on_delete=models.PROTECT, related_name="evidence")
+    revision = models.ForeignKey(EvidenceRevision, on_delete=models.PROTECT, related_name="+")
+    sha256 = models.CharField("SHA-256", max_length=64)
+    original_name = models.CharField("file name", max_length=255)
+    size = models.BigIntegerField()
+    pointer = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = "submitted evidence"
+        verbose_name_plural = "submitted evidence"
+        ordering = ["answer", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.original_name} (revision {self.revision_id})"

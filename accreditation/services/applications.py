@@ -23,6 +23,7 @@ from qismet_portal.outbox import enqueue
 from standards.models import Criterion, StandardVersion, VersionStatus
 
 from .history import answer_change_record, event_record
+from .submissions import submission_record_create
 from .transitions import application_transition
 
 
@@ -155,6 +156,7 @@ def _answer_write(
     changed = [field for field, value in values.items() if getattr(current, field) != value]
     stale = revision is not None and revision != current.revision
     whole = set(values) == set(_ANSWER_FIELDS)
+    previous_by_id, previous_at = current.updated_by_id, current.updated_at
     if changed and not stale:
         now = timezone.now()
         # Conditional on the revision read above: a database without row locks still refuses a
@@ -184,6 +186,8 @@ def _answer_write(
             actor=user,
             parts=changed,
             rating_label=labels.get(response.rating, ""),
+            previous_by_id=previous_by_id,
+            previous_at=previous_at,
         )
     return response
 
@@ -274,7 +278,9 @@ def application_submit(
     """Sign the declaration and submit: the self-assessment is locked and QISMET is told.
 
     Refused while anything is missing (``SubmissionIncomplete`` lists it). The check and the
-    change run under the application's row lock, so nothing can be changed in between.
+    change run under the application's row lock, so nothing can be changed in between; in the
+    same transaction a submission record keeps exactly what was submitted (every answer, the
+    evidence revisions linked, the declaration, the organisation's and programme's details).
     Once the transaction has committed, administrators are emailed, and the organisation's
     leads and the signatory get a confirmation saying what happens next.
     """
@@ -302,6 +308,7 @@ def application_submit(
         },
         detail=f"Declaration signed by {full_name} ({role})",
     )
+    submission_record_create(application=submitted, user=user)
     submitted_id = submitted.pk
     enqueue(notify_application_submitted, submitted_id)
     enqueue(confirm_application_submitted, submitted_id)

@@ -1,7 +1,7 @@
 """The one place that writes an application's history."""
 
 from collections.abc import Iterable
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.utils import timezone
@@ -52,12 +52,6 @@ def _answer_detail(parts: set[str], rating_label: str) -> str:
     return detail
 
 
-def _answer_parts(detail: str) -> set[str]:
-    """The parts named in a detail written by ``_answer_detail`` (its first sentence)."""
-    names = detail.partition(".")[0].removeprefix(_CHANGED).split(", ")
-    return {field for field, label in ANSWER_PARTS.items() if label in names}
-
-
 def answer_change_record(
     *,
     application: Application,
@@ -65,34 +59,29 @@ def answer_change_record(
     actor: User,
     parts: Iterable[str],
     rating_label: str,
-) -> ApplicationEvent:
+    previous_by_id: int | None = None,
+    previous_at: datetime | None = None,
+) -> ApplicationEvent | None:
     """Record that ``actor`` changed ``parts`` of the answer to ``criterion``.
 
-    Autosave writes every few seconds while someone types, so a change by the same person to
-    the same answer within ``ANSWER_HISTORY_MERGE_MINUTES`` of the last line about it updates
-    that line (its time, and the parts changed) rather than adding another. A change by someone
-    else, or after a pause, starts a new line. Callers hold the application's row lock.
+    Autosave writes every few seconds while someone types, so one person's burst of changes to
+    one answer makes one line: when the answer was last changed (``previous_by_id`` at
+    ``previous_at``) by the same person within ``ANSWER_HISTORY_MERGE_MINUTES``, the line that
+    opened the burst stands for it and nothing is written (the history is append-only: a line
+    is never changed afterwards). A change by someone else, or after a pause, adds a new line.
+    Returns the new line, or None. Callers hold the application's row lock.
     """
-    now = timezone.now()
     window = timedelta(minutes=settings.ANSWER_HISTORY_MERGE_MINUTES)
-    parts = set(parts)
-    latest = (
-        ApplicationEvent.objects.filter(
-            application=application, criterion=criterion, kind=ApplicationEvent.Kind.ANSWER_CHANGED
-        )
-        .order_by("-at", "-pk")
-        .only("pk", "actor_id", "at", "detail")
-        .first()
-    )
-    if latest and latest.actor_id == actor.pk and latest.at >= now - window:
-        latest.at = now
-        latest.detail = _answer_detail(parts | _answer_parts(latest.detail), rating_label)
-        latest.save(update_fields=["at", "detail"])
-        return latest
+    if (
+        previous_by_id == actor.pk
+        and previous_at is not None
+        and previous_at >= timezone.now() - window
+    ):
+        return None
     return event_record(
         application=application,
         kind=ApplicationEvent.Kind.ANSWER_CHANGED,
         actor=actor,
         criterion=criterion,
-        detail=_answer_detail(parts, rating_label),
+        detail=_answer_detail(set(parts), rating_label),
     )

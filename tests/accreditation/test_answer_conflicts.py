@@ -9,6 +9,7 @@ saved meanwhile; a save with the current revision goes through and moves the rev
 
 import threading
 from datetime import timedelta
+from unittest import mock
 
 import pytest
 from django.db import connection, connections
@@ -227,19 +228,34 @@ def test_one_persons_autosaves_within_the_window_collapse_into_one_line(team):
             response=_fresh_for_page(response), user=lead, narrative=text, revision=revision
         )
     (first,) = _answer_events(application)
-    first_at = first.at
     _save(response, lead, 4, narrative="Typed", rating="met")  # then Save, with a rating
+    # The history is append-only: the line that opened the burst stands for it, unchanged.
     (event,) = _answer_events(application)
-    assert event.pk == first.pk and event.at >= first_at
+    assert (event.pk, event.at, event.detail) == (first.pk, first.at, "Changed: narrative.")
+    assert _fresh(response).revision == 5
+
+
+def test_a_burst_lasts_while_changes_keep_coming_within_the_window(team, settings):
+    """Measured from the person's previous change, not from the line that opened the burst:
+    typing steadily for longer than the window still makes one line."""
+    settings.ANSWER_HISTORY_MERGE_MINUTES = 5
+    application, lead, _contributor, response = team
+    start = timezone.now()
+    _save(response, lead, 0, narrative="Start", rating="met")
+    Response.objects.filter(pk=response.pk).update(updated_at=start + timedelta(minutes=4))
+    with mock.patch("django.utils.timezone.now", return_value=start + timedelta(minutes=8)):
+        _save(response, lead, 1, narrative="Start, and more", rating="met")
+    (event,) = _answer_events(application)
     assert event.detail == "Changed: narrative, self-rating. Self-rating now: Met."
+    assert _fresh(response).narrative == "Start, and more"
 
 
 def test_a_new_line_after_a_pause_longer_than_the_window(team, settings):
     settings.ANSWER_HISTORY_MERGE_MINUTES = 5
     application, lead, _contributor, response = team
     _save(response, lead, 0, narrative="Morning", rating="met")
-    application.events.filter(kind=ApplicationEvent.Kind.ANSWER_CHANGED).update(
-        at=F("at") - timedelta(minutes=6)
+    Response.objects.filter(pk=response.pk).update(
+        updated_at=F("updated_at") - timedelta(minutes=6)
     )
     _save(response, lead, 1, narrative="Afternoon", rating="met")
     events = _answer_events(application)

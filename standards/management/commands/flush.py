@@ -1,10 +1,11 @@
-"""Django's ``flush``, made to work with the standards immutability triggers on SQLite.
+"""Django's ``flush``, made to work with the immutability triggers on SQLite.
 
 A flush empties every table on purpose. PostgreSQL does it with TRUNCATE, which does not fire the
-row triggers that keep published versions immutable; SQLite deletes row by row, so those triggers
-would refuse (and test runs that flush between tests, such as browser tests on the live server,
-would fail). On SQLite this command drops the standards triggers, flushes and recreates them from
-their stored definitions, all in one transaction: a failure leaves the triggers in place.
+row triggers that keep published versions immutable and an application's history and submission
+records append-only; SQLite deletes row by row, so those triggers would refuse (and test runs
+that flush between tests, such as browser tests on the live server, would fail). On SQLite this
+command drops the standards and accreditation triggers, flushes and recreates them from their
+stored definitions, all in one transaction: a failure leaves the triggers in place.
 """
 
 from django.core.management.commands import flush
@@ -20,8 +21,9 @@ class Command(flush.Command):
         with transaction.atomic(using=database):
             with connection.cursor() as cursor:
                 cursor.execute(
-                    "SELECT name, sql FROM sqlite_master "
-                    "WHERE type = 'trigger' AND name LIKE 'standards\\_%' ESCAPE '\\'"
+                    "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND "
+                    "(name LIKE 'standards\\_%' ESCAPE '\\' "
+                    "OR name LIKE 'accreditation\\_%' ESCAPE '\\')"
                 )
                 triggers = cursor.fetchall()
                 for name, _sql in triggers:
