@@ -64,16 +64,18 @@ def answer_change_record(
 ) -> ApplicationEvent | None:
     """Record that ``actor`` changed ``parts`` of the answer to ``criterion``.
 
-    Autosave writes every few seconds while someone types, so one person's burst of changes to
-    one answer makes one line: when the answer was last changed (``previous_by_id`` at
+    Autosave writes every few seconds while someone types, so one person's burst of typing in
+    one answer makes one line (a changed self-rating or N/A reason always gets its own): when the answer was last changed (``previous_by_id`` at
     ``previous_at``) by the same person within ``ANSWER_HISTORY_MERGE_MINUTES``, the line that
     opened the burst stands for it and nothing is written (the history is append-only: a line
     is never changed afterwards). A change by someone else, or after a pause, adds a new line.
     Returns the new line, or None. Callers hold the application's row lock.
     """
     window = timedelta(minutes=settings.ANSWER_HISTORY_MERGE_MINUTES)
+    parts = set(parts)
     if (
-        previous_by_id == actor.pk
+        parts <= {"narrative"}  # typing; a new self-rating or N/A reason always gets a line
+        and previous_by_id == actor.pk
         and previous_at is not None
         and previous_at >= timezone.now() - window
     ):
@@ -83,5 +85,5 @@ def answer_change_record(
         kind=ApplicationEvent.Kind.ANSWER_CHANGED,
         actor=actor,
         criterion=criterion,
-        detail=_answer_detail(set(parts), rating_label),
+        detail=_answer_detail(parts, rating_label),
     )

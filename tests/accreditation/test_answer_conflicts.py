@@ -228,10 +228,16 @@ def test_one_persons_autosaves_within_the_window_collapse_into_one_line(team):
             response=_fresh_for_page(response), user=lead, narrative=text, revision=revision
         )
     (first,) = _answer_events(application)
-    _save(response, lead, 4, narrative="Typed", rating="met")  # then Save, with a rating
     # The history is append-only: the line that opened the burst stands for it, unchanged.
-    (event,) = _answer_events(application)
-    assert (event.pk, event.at, event.detail) == (first.pk, first.at, "Changed: narrative.")
+    assert first.detail == "Changed: narrative."
+    _save(response, lead, 4, narrative="Typed", rating="met")  # then Save, with a rating
+    # A self-rating is never folded into the typing: it has a line of its own.
+    events = _answer_events(application)
+    assert [(e.pk, e.at) for e in events[:1]] == [(first.pk, first.at)]
+    assert [e.detail for e in events] == [
+        "Changed: narrative.",
+        "Changed: self-rating. Self-rating now: Met.",
+    ]
     assert _fresh(response).revision == 5
 
 
