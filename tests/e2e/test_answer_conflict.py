@@ -153,11 +153,16 @@ def test_two_people_save_the_same_criterion_and_nothing_is_lost(
     expect(sam.get_by_label("Your narrative")).to_have_value(re.compile("week six"))
     page.goto(f"{live_server.url}/applications/{application.pk}/history/")
     changes = page.get_by_role("listitem").filter(has_text="Answer changed")
-    expect(changes).to_have_count(2)  # Hannah's saves within minutes make one line
-    expect(changes.nth(0)).to_contain_text("Hannah Okafor")
-    expect(changes.nth(1)).to_contain_text("Sam Patel")
-    expect(changes.nth(1)).to_contain_text("1.1")
-    assert application.events.filter(kind=ApplicationEvent.Kind.ANSWER_CHANGED).count() == 2
+    # Newest first: Hannah's typing within minutes folds into the line her combined save opened,
+    # while each change of her self-rating (Met, Partially met, Met) has a line of its own.
+    expect(changes).to_have_count(4)
+    for newer in range(3):
+        expect(changes.nth(newer)).to_contain_text("Hannah Okafor")
+    expect(changes.nth(0)).to_contain_text("Self-rating now: Met")
+    expect(changes.nth(1)).to_contain_text("Self-rating now: Partially met")
+    expect(changes.nth(3)).to_contain_text("Sam Patel")
+    expect(changes.nth(3)).to_contain_text("1.1")
+    assert application.events.filter(kind=ApplicationEvent.Kind.ANSWER_CHANGED).count() == 4
     assert_accessible("history with answer changes")
     screenshot("answer-history")
     sam_context.close()
