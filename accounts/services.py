@@ -93,3 +93,19 @@ def user_resend_invitation(*, user: User, sent_by: User) -> User:
     user.save(update_fields=["password"])
     enqueue(send_account_invitation, user.pk, sent_by.pk)
     return user
+
+
+def notify(*, users, message: str, url: str = "") -> int:
+    """Put ``message`` in each of ``users``' portal notifications (a link to ``url``, a path).
+
+    Called by the services beside the email they queue, inside their transaction, so a change
+    that rolls back leaves no notification. Returns the number of lines written.
+    """
+    from .models import Notification
+
+    rows = [
+        Notification(user=user, message=message[:300], url=url[:300])
+        for user in {user.pk: user for user in users if user is not None}.values()
+    ]
+    Notification.objects.bulk_create(rows)
+    return len(rows)

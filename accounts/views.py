@@ -5,44 +5,14 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
-from accreditation.selectors.applications import (
-    application_list_for_user,
-    application_status_counts,
-)
-from providers.selectors import organisation_count, organisation_for_user
+from providers.selectors import organisation_for_user
 from qismet_portal.exceptions import DomainError
 from qismet_portal.permissions import permission_required
-from standards.selectors import published_versions, standards_summary
 
 from . import services, throttle
 from .forms import AssessorCreateForm, ProfileForm, SigninUnlockRequestForm
 from .models import Role, User
-from .selectors import assessor_counts, assessor_list
-
-#: Applications listed on a provider's home page; the rest are on the applications page.
-HOME_APPLICATIONS = 5
-
-
-def home(request: HttpRequest) -> HttpResponse:
-    """Each role lands on its own page showing what it can do now."""
-    user = request.user
-    if not user.is_authenticated:
-        return render(request, "accounts/home_public.html")
-    if user.role == Role.ADMINISTRATOR:
-        context = {
-            "summary": standards_summary(),
-            "organisation_count": organisation_count(),
-            **assessor_counts(),
-            "application_counts": application_status_counts(),
-        }
-        return render(request, "accounts/home_administrator.html", context)
-    context = {"published_versions": published_versions()}
-    if user.role == Role.ASSESSOR:
-        return render(request, "accounts/home_assessor.html", context)
-    context["organisation"] = organisation_for_user(user)
-    context["applications"] = application_list_for_user(user)[:HOME_APPLICATIONS]
-    context["can_start_application"] = user.has_perm("accreditation.start_application")
-    return render(request, "accounts/home_provider.html", context)
+from .selectors import assessor_list
 
 
 @login_required

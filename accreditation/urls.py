@@ -48,4 +48,9 @@ urlpatterns = [
         evidence.evidence_download,
         name="evidence_download",
     ),
+    # screening, assessor profiles and assignment (views/screening.py, views/assessors.py)
+    # scoring and evidence preview (views/scoring.py)
+    # information requests (views/information.py)
+    # moderation, decision and conditions (views/decisions.py)
+    # appeals (views/appeals.py)
 ]

@@ -1,11 +1,11 @@
 from django.urls import include, path
 
-from accounts import views as account_views
 from qismet_portal.health import health
+from qismet_portal.home import home
 from qismet_portal.views import robots_txt
 
 urlpatterns = [
-    path("", account_views.home, name="home"),
+    path("", home, name="home"),
     path("health/", health, name="health"),
     path("robots.txt", robots_txt, name="robots_txt"),
     path("accounts/", include("allauth.urls")),

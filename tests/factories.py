@@ -29,7 +29,16 @@ class AdministratorFactory(UserFactory):
 
 
 class AssessorFactory(UserFactory):
+    """An assessor with an active assessor profile (the capability to be assigned)."""
+
     role = Role.ASSESSOR
+
+    @factory.post_generation
+    def profile(obj, create, extracted, **kwargs):
+        if create:
+            from accreditation.models import AssessorProfile
+
+            AssessorProfile.objects.get_or_create(user=obj, defaults=kwargs)
 
 
 class OrganisationFactory(factory.django.DjangoModelFactory):

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
@@ -22,6 +22,8 @@ from accreditation.models import (
     Application,
     ApplicationEvent,
     ApplicationStatus,
+    Assignment,
+    AssignmentStatus,
     Response,
 )
 from providers.models import Programme
@@ -42,6 +44,16 @@ def applications_for_user(user) -> QuerySet[Application]:
         if membership is None:
             return queryset.none()
         return queryset.filter(programme__organisation_id=membership.organisation_id)
+    if user.role == Role.ASSESSOR:
+        # Only what they have accepted, having declared no conflict of interest: an offered
+        # assignment shows them the offer, never the application.
+        accepted = Assignment.objects.filter(
+            application=OuterRef("pk"),
+            assessor=user,
+            status=AssignmentStatus.ACCEPTED,
+            declared_at__isnull=False,
+        )
+        return queryset.filter(Exists(accepted))
     return queryset.none()
 
 

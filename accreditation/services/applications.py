@@ -9,6 +9,7 @@ from django.utils import timezone
 from accounts.models import User
 from accreditation.models import (
     NOT_APPLICABLE,
+    OPEN_STATUSES,
     Application,
     ApplicationEvent,
     ApplicationStatus,
@@ -64,9 +65,7 @@ def application_start(*, programme: Programme, version: StandardVersion, user: U
         raise DomainError(
             "Applications can only be started against the current published standard."
         )
-    if programme.applications.filter(
-        status__in=[ApplicationStatus.DRAFT, ApplicationStatus.SUBMITTED]
-    ).exists():
+    if programme.applications.filter(status__in=OPEN_STATUSES).exists():
         raise DomainError(f"{programme.name} already has an application in progress.")
     try:
         with transaction.atomic():
@@ -289,14 +288,17 @@ def application_submit(
     if not (full_name and role and confirmed):
         raise DomainError("Give your full name and role, and confirm the declaration.")
     locked = Application.objects.select_for_update().get(pk=application.pk)
-    if locked.is_editable:
+    # A first submission or one after a return is "submit"; answering a request for more
+    # information is "respond". Either way the whole application must be complete.
+    responding = locked.status == ApplicationStatus.INFORMATION_REQUESTED
+    if locked.is_editable or responding:
         gaps = submission_gaps(locked)
         if gaps:
             raise SubmissionIncomplete(gaps)
     now = timezone.now()
     submitted = application_transition(
         application=locked,
-        transition="submit",
+        transition="respond" if responding else "submit",
         actor=user,
         changes={
             "submitted_at": now,

@@ -10,34 +10,15 @@ from collections.abc import Mapping
 from typing import Any
 
 from django.db import transaction
+from django.utils import timezone
 from django_fsm import can_proceed
 
 from accounts.models import User
-from accreditation.models import Application, ApplicationEvent, ApplicationStatus
+from accreditation.lifecycle import TRANSITIONS, refusal
+from accreditation.models import Application, ApplicationEvent
 from qismet_portal.exceptions import TransitionNotAllowed
 
 from .history import event_record
-
-#: The transitions declared on Application, with the words used when one is refused.
-TRANSITIONS: dict[str, str] = {
-    "submit": "submitted",
-    "withdraw": "withdrawn",
-}
-
-
-def _refusal(application: Application, transition: str) -> str:
-    status = ApplicationStatus(application.status)
-    if transition == "submit" and status == ApplicationStatus.SUBMITTED:
-        return f"Application {application.reference} has already been submitted."
-    if status == ApplicationStatus.WITHDRAWN:
-        return (
-            f"Application {application.reference} was withdrawn, so it cannot be "
-            f"{TRANSITIONS[transition]}."
-        )
-    return (
-        f"Application {application.reference} is {status.label.lower()}, so it cannot be "
-        f"{TRANSITIONS[transition]} now."
-    )
 
 
 @transaction.atomic
@@ -49,25 +30,34 @@ def application_transition(
     reason: str = "",
     changes: Mapping[str, Any] | None = None,
     detail: str = "",
+    outcome: str | None = None,
 ) -> Application:
     """Move ``application`` through ``transition`` and record who, when, from, to and why.
 
-    ``changes`` are other fields saved with the new status in the same write (the signed
-    declaration travels with submission, because the database refuses a submitted application
-    without one). Raises ``TransitionNotAllowed`` with a plain message when the change is not
-    allowed from the current status; nothing is written then. Returns the saved row (the caller's
-    instance is left as it was: its status field is protected).
+    The transitions and their refusals are declared in ``accreditation.lifecycle``. ``outcome``
+    chooses the status of a transition with several (a decision). ``changes`` are other fields
+    saved with the new status in the same write (the signed declaration travels with
+    submission, because the database refuses a submitted application without one). Raises
+    ``TransitionNotAllowed`` with a plain message when the change is not allowed from the
+    current status; nothing is written then. Returns the saved row (the caller's instance is
+    left as it was: its status field is protected).
     """
     if transition not in TRANSITIONS:
         raise TransitionNotAllowed(f"“{transition}” is not a change an application can go through.")
     locked = Application.objects.select_for_update().get(pk=application.pk)
     method = getattr(locked, transition)
     if not can_proceed(method):
-        raise TransitionNotAllowed(_refusal(locked, transition))
+        raise TransitionNotAllowed(
+            refusal(reference=locked.reference, status=locked.status, transition=transition)
+        )
     from_status = locked.status
-    method()
+    if len(TRANSITIONS[transition].targets) > 1:
+        method(outcome)
+    else:
+        method()
     for field, value in (changes or {}).items():
         setattr(locked, field, value)
+    locked.status_changed_at = timezone.now()
     locked.save()
     event_record(
         application=locked,

@@ -43,11 +43,21 @@ from accreditation.selectors.applications import (
     start_choices,
     submission_gaps,
 )
+from accreditation.selectors import appeals, decisions, information, scoring, screening
 from accreditation.selectors.evidence import evidence_panel
 from accreditation.services import applications as services
 from qismet_portal.exceptions import DomainError
 from qismet_portal.permissions import permission_required
 from standards.selectors import published_versions
+
+#: The parts of the assessment that add to the application page (each returns context).
+DETAIL_PANELS = (
+    screening.detail_panel,
+    scoring.detail_panel,
+    information.detail_panel,
+    decisions.detail_panel,
+    appeals.detail_panel,
+)
 
 VIEW = "accreditation.view_application"
 EDIT = "accreditation.edit_application"
@@ -158,6 +168,10 @@ def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
             application.status in OPEN_STATUSES and user.has_perm(WITHDRAW, application)
         ),
     }
+    context["is_provider_view"] = is_provider_user(user)
+    # Each part of the assessment adds what it has to show on this page.
+    for panel in DETAIL_PANELS:
+        context.update(panel(application, user))
     if application.is_editable:
         # Said from the start, not only once the application is ready: a provider with nobody
         # able to sign should find out while there is time to put it right.

@@ -8,6 +8,7 @@ from django.db.models import ProtectedError
 from accounts.models import User
 from qismet_portal.exceptions import DomainError
 
+from ..locks import programme_lock_reason
 from ..models import DeliveryMode, Organisation, Programme
 
 logger = logging.getLogger(__name__)
@@ -77,17 +78,14 @@ def programme_create(
 def programme_update(*, programme: Programme, **fields: str) -> Programme:
     """Correct a programme's details. Its organisation never changes.
 
-    Refused while an application for it is submitted: assessors must see the programme exactly
-    as it was described when the declaration was signed.
+    Refused while a registered lock says so (``providers.locks``): while QISMET has an
+    application of it, assessors must see the programme as it was described when the
+    declaration was signed.
     """
-    from accreditation.models import ApplicationStatus
-
     programme = Programme.objects.select_for_update().get(pk=programme.pk)
-    if programme.applications.filter(status=ApplicationStatus.SUBMITTED).exists():
-        raise DomainError(
-            f"“{programme.name}” has a submitted application, so its details cannot change until "
-            "QISMET has finished with it. Contact QISMET if something is wrong."
-        )
+    reason = programme_lock_reason(programme)
+    if reason:
+        raise DomainError(reason)
     cleaned = _validate(programme.organisation, fields, exclude_pk=programme.pk)
     for name, value in cleaned.items():
         setattr(programme, name, value)

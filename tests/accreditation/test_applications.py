@@ -764,10 +764,13 @@ def test_the_history_shows_every_event_readably(login):
     page = login(lead).get(reverse("accreditation:application_history", args=[application.pk]))
     content = page.content.decode()
     assert "Application started" in content
-    assert "Draft → Submitted" in content and "Submitted → Withdrawn" in content
+    assert (
+        "Draft → Waiting for screening" in content
+        and "Waiting for screening → Withdrawn" in content
+    )
     assert "Reason: Funding ended." in content
     assert escape(signatory.full_name) in content and escape(lead.full_name) in content
-    assert content.index("Submitted → Withdrawn") < content.index("Application started")
+    assert content.index("Waiting for screening → Withdrawn") < content.index("Application started")
 
 
 def test_a_long_history_comes_in_pages_newest_first(login):

@@ -282,7 +282,7 @@ def test_a_submitted_application_refuses_every_change(
 ):
     [link] = add(draft, responses[0], provider_user, upload("plan.pdf", pdf_bytes()))
     submitted = submit(draft)
-    message = "is submitted, so its evidence can no longer be changed"
+    message = "is waiting for screening, so its evidence can no longer be changed"
     with pytest.raises(DomainError, match=message):
         add(submitted, responses[0], provider_user, upload("new.pdf", pdf_bytes()))
     with pytest.raises(DomainError, match=message):

@@ -251,7 +251,7 @@ def test_a_submitted_application_refuses_changes_with_a_message(
         answer = client.post(url, data)
         assert answer.status_code == 302, url
         assert messages_of(answer)[-1] == (
-            f"Application {draft.reference} is submitted, so its evidence can no longer be changed."
+            f"Application {draft.reference} is waiting for screening, so its evidence can no longer be changed."
         )
     assert EvidenceRevision.objects.count() == 1
     assert EvidenceLink.objects.count() == 1

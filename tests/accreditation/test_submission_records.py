@@ -50,10 +50,15 @@ pytestmark = pytest.mark.django_db
 
 
 def _return_to_draft(application: Application) -> Application:
-    """Stands in for the return to the provider (after a return or an information request),
-    which comes with assessment: the application is a draft again, its declaration kept."""
-    Application.objects.filter(pk=application.pk).update(status=ApplicationStatus.DRAFT)
-    return Application.objects.get(pk=application.pk)
+    """Screening returns it to the provider: every answer is open again."""
+    from accreditation.services.transitions import application_transition
+
+    return application_transition(
+        application=application,
+        transition="return_to_provider",
+        actor=None,
+        reason="Please add the safeguarding policy.",
+    )
 
 
 def _record_contents(record: SubmissionRecord) -> tuple:
@@ -386,7 +391,7 @@ def test_a_full_flush_empties_the_kept_rows_and_keeps_the_triggers(settings, tmp
     application = complete(started_application())
     submit(application)
     triggers = _accreditation_triggers()
-    assert len(triggers) == (8 if connection.vendor == "sqlite" else 4)
+    assert len(triggers) == (10 if connection.vendor == "sqlite" else 5)
     call_command("flush", interactive=False, verbosity=0)
     assert not SubmissionRecord.objects.exists() and not ApplicationEvent.objects.exists()
     assert _accreditation_triggers() == triggers

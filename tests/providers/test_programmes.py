@@ -175,7 +175,7 @@ def test_a_programme_under_assessment_cannot_be_changed(settings, tmp_path):
     application = submit(complete(started_application()))
     assert application.status == ApplicationStatus.SUBMITTED
     programme = application.programme
-    with pytest.raises(DomainError, match="has a submitted application"):
+    with pytest.raises(DomainError, match="has an application with QISMET"):
         programme_update(programme=programme, name="A new name after signing")
     programme.refresh_from_db()
     assert programme.name != "A new name after signing"

@@ -11,6 +11,8 @@ from accounts.permissions import is_administrator, is_provider_user
 from providers.models import MembershipRole
 from providers.selectors import membership_for_user
 
+from .staff import is_assigned_assessor
+
 
 def _membership_role(user) -> str | None:
     membership = membership_for_user(user)
@@ -50,7 +52,10 @@ def is_editable(user, application) -> bool:
 
 rules.add_perm("accreditation.list_applications", is_administrator | is_provider_user)
 rules.add_perm("accreditation.start_application", is_provider_lead)
-rules.add_perm("accreditation.view_application", is_member_of_applicant | is_administrator)
+rules.add_perm(
+    "accreditation.view_application",
+    is_member_of_applicant | is_administrator | is_assigned_assessor,
+)
 rules.add_perm(
     "accreditation.edit_application", is_provider_user & is_member_of_applicant & is_editable
 )
@@ -59,4 +64,7 @@ rules.add_perm(
     is_provider_signatory & is_member_of_applicant & is_editable,
 )
 rules.add_perm("accreditation.withdraw_application", is_provider_lead & is_member_of_applicant)
-rules.add_perm("accreditation.download_evidence", is_member_of_applicant | is_administrator)
+rules.add_perm(
+    "accreditation.download_evidence",
+    is_member_of_applicant | is_administrator | is_assigned_assessor,
+)
