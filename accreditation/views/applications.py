@@ -31,6 +31,7 @@ from accreditation.permissions import (
     is_provider_lead,
     is_provider_signatory,
 )
+from accreditation.selectors import appeals, decisions, information, scoring, screening
 from accreditation.selectors.applications import (
     application_events,
     application_for_user,
@@ -43,7 +44,6 @@ from accreditation.selectors.applications import (
     start_choices,
     submission_gaps,
 )
-from accreditation.selectors import appeals, decisions, information, scoring, screening
 from accreditation.selectors.evidence import evidence_panel
 from accreditation.services import applications as services
 from qismet_portal.exceptions import DomainError
