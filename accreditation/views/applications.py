@@ -101,8 +101,12 @@ def application_list(request: HttpRequest) -> HttpResponse:
     if context["is_administrator"]:
         counts = application_status_counts()
         context["total_count"] = sum(counts.values())
+        # Only the statuses in use (and the one chosen), so twelve statuses do not make twelve
+        # buttons when three are in use.
         context["status_filters"] = [
-            (value, label, counts[value]) for value, label in ApplicationStatus.choices
+            (value, label, counts[value])
+            for value, label in ApplicationStatus.choices
+            if counts[value] or value == status
         ]
     return render(request, "accreditation/application_list.html", context)
 

@@ -1,0 +1,352 @@
+"""Demonstration applications at every stage of the journey, so every demo login has something
+to do: one waiting for screening, one whose assessor has not yet answered the offer, two in
+assessment (one assessor part-way through scoring, one information request open), one in
+moderation, one awaiting a decision and one accredited with conditions.
+
+Everything is made through the portal's own services, as people would make it, so the history
+of each application reads as it would in real life. A programme that already has an
+application is left alone, so work done in the demo survives a restart. Never used in
+production (the demo command refuses to run without DEBUG).
+"""
+
+from __future__ import annotations
+
+import datetime
+import zlib
+from dataclasses import dataclass, field
+
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
+
+from accounts.models import Role, User
+from providers.models import DeliveryMode, Membership, MembershipRole, Organisation, Region
+
+#: Organisations that exist only to carry an application at some stage. Their leads can sign in
+#: with the demo password but are not in the printed table (the listed logins are enough to try
+#: everything).
+EXTRA_ORGANISATIONS = {
+    "Riverside Pain Community": {
+        "address": "Riverside Centre\nNottingham",
+        "postcode": "NG1 6HL",
+        "region": Region.EAST_MIDLANDS,
+        "contact_name": "Maya Clarke",
+        "contact_email": "lead@riverside.example.org",
+        "charity_number": "1123456",
+    },
+    "Coastal Breathing Trust": {
+        "address": "3 Harbour Road\nPlymouth",
+        "postcode": "PL1 2AA",
+        "region": Region.SOUTH_WEST,
+        "contact_name": "Owen Price",
+        "contact_email": "lead@coastal.example.org",
+        "charity_number": "1134567",
+    },
+    "Peak Peer Support": {
+        "address": "Market Hall\nBuxton",
+        "postcode": "SK17 6AB",
+        "region": Region.EAST_MIDLANDS,
+        "contact_name": "Leah Morris",
+        "contact_email": "lead@peak.example.org",
+        "company_number": "10234567",
+    },
+    "Meadow Health Trust": {
+        "address": "Meadow House\nNorwich",
+        "postcode": "NR1 3QU",
+        "region": Region.EAST,
+        "contact_name": "Imran Ali",
+        "contact_email": "lead@meadow.example.org",
+        "nhs_ods_code": "RM199",
+    },
+}
+
+
+@dataclass(frozen=True)
+class Case:
+    organisation: str
+    programme: dict
+    stage: str
+    #: (lead, second) assessor emails, where the stage has assessors.
+    assessors: tuple[str, ...] = ()
+    #: Criterion codes answered "partially met" by the provider (the rest "met").
+    partial: tuple[str, ...] = ()
+    notes: dict = field(default_factory=dict)
+
+
+PRIYA, TOM, JORDAN = (
+    "assessor@qismet.example.org",
+    "assessor2@qismet.example.org",
+    "admin2@qismet.example.org",
+)
+
+CASES = [
+    Case(
+        "Northfield Diabetes Education Service",
+        {
+            "name": "Diabetes Education for Life",
+            "conditions": "Type 2 diabetes",
+            "delivery_mode": DeliveryMode.GROUP,
+            "description": "A structured six-session course for people newly diagnosed with "
+            "type 2 diabetes, run from GP surgeries across south Birmingham.",
+        },
+        "submitted",
+        partial=("4.6",),
+    ),
+    Case(
+        "Meadow Health Trust",
+        {
+            "name": "Active Living with Arthritis",
+            "conditions": "Osteoarthritis; rheumatoid arthritis",
+            "delivery_mode": DeliveryMode.BLENDED,
+            "description": "Four group sessions and an online toolkit, co-delivered by a "
+            "physiotherapist and a lay leader who lives with arthritis.",
+        },
+        "offered",
+        assessors=(PRIYA,),
+    ),
+    Case(
+        "Brightside Self-Management CIC",
+        {
+            "name": "Breathe Easy Peer Navigators",
+            "conditions": "COPD; asthma",
+            "delivery_mode": DeliveryMode.ONE_TO_ONE,
+            "description": "Trained volunteers with lung conditions support people for 12 weeks "
+            "after a hospital stay, by phone and in person.",
+        },
+        "information_requested",
+        assessors=(PRIYA, TOM),
+        partial=("2.7", "3.6"),
+    ),
+    Case(
+        "Riverside Pain Community",
+        {
+            "name": "Pain Toolkit Community Course",
+            "conditions": "Persistent pain",
+            "delivery_mode": DeliveryMode.GROUP,
+            "description": "Eight weekly sessions led by two trained peer leaders.",
+        },
+        "scoring",
+        assessors=(TOM, PRIYA),
+        partial=("1.8", "4.9"),
+    ),
+    Case(
+        "Coastal Breathing Trust",
+        {
+            "name": "Living Well with COPD",
+            "conditions": "COPD",
+            "delivery_mode": DeliveryMode.GROUP,
+            "description": "Six sessions after pulmonary rehabilitation, led by a respiratory "
+            "nurse and a peer leader.",
+        },
+        "moderation",
+        assessors=(PRIYA, JORDAN),
+        partial=("2.5", "3.7", "4.2"),
+    ),
+    Case(
+        "Peak Peer Support",
+        {
+            "name": "Peer Mentors for Mental Health",
+            "conditions": "Depression; anxiety",
+            "delivery_mode": DeliveryMode.ONE_TO_ONE,
+            "description": "Peer mentors with lived experience meet people weekly for ten "
+            "weeks.",
+        },
+        "awaiting_decision",
+        assessors=(TOM, PRIYA),
+        partial=("3.7", "4.6"),
+    ),
+    Case(
+        "Northfield Diabetes Education Service",
+        {
+            "name": "Carb Counting Made Simple",
+            "conditions": "Type 1 diabetes",
+            "delivery_mode": DeliveryMode.GROUP,
+            "description": "A two-day course on carbohydrate counting and insulin adjustment.",
+        },
+        "conditional",
+        assessors=(PRIYA, JORDAN),
+        partial=("3.6", "4.8"),
+    ),
+]
+
+
+# --- evidence files ---------------------------------------------------------------------------
+
+
+def _pdf(title: str, lines: list[str]) -> bytes:
+    """A small, valid, readable one-page PDF (Helvetica text), written directly: demo evidence
+    that assessors can open in the browser's viewer."""
+
+    def escape(text: str) -> str:
+        return text.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
+
+    commands = ["BT", "/F1 18 Tf", "56 780 Td", f"({escape(title)}) Tj", "/F1 11 Tf"]
+    for line in lines:
+        commands += ["0 -22 Td", f"({escape(line)}) Tj"]
+    commands.append("ET")
+    stream = zlib.compress("\n".join(commands).encode("latin-1", "replace"))
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] "
+        b"/Resources << /Font << /F1 5 0 R >> >> /Contents 4 0 R >>",
+        b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(stream)
+        + stream
+        + b"\nendstream",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
+    out = bytearray(b"%PDF-1.7\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    for offset in offsets:
+        out += b"%010d 00000 n \n" % offset
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
+        len(objects) + 1,
+        xref,
+    )
+    return bytes(out)
+
+
+def _evidence_file(organisation: str, title: str) -> SimpleUploadedFile:
+    name = f"{title.lower().replace(' ', '-')}.pdf"
+    content = _pdf(
+        f"{organisation}: {title}",
+        [
+            "Demonstration evidence written for the QISMET portal demo.",
+            f"Owner: {organisation}. Approved by the board; next review in twelve months.",
+            "Section 1: purpose and scope. Section 2: roles. Section 3: procedure.",
+            "Section 4: monitoring, records and review.",
+        ],
+    )
+    return SimpleUploadedFile(name, content, content_type="application/pdf")
+
+
+#: Evidence documents of each demo application: title → the criteria it is linked to.
+EVIDENCE = {
+    "Governance and quality policy": ("1.1", "1.2", "1.4", "1.5", "1.6", "1.7"),
+    "Safeguarding policy": ("1.3",),
+    "Curriculum and session plans": ("2.1", "2.2", "2.3", "2.5", "2.7"),
+    "Facilitator training handbook": ("3.1", "3.2", "3.3", "3.5", "3.6"),
+    "Outcomes and feedback report": ("4.1", "4.5", "4.6", "4.8"),
+}
+
+
+def _narrative(organisation: str, criterion, partial: bool) -> str:
+    text = (
+        f"{organisation} meets “{criterion.title.lower()}” as follows. The arrangements are "
+        "written down, approved by the board and reviewed every year; the evidence linked "
+        "here shows where, with page references."
+    )
+    if partial:
+        text += (
+            " We know this is not yet complete: the review due this year was delayed and we "
+            "expect to finish it next quarter."
+        )
+    return text
+
+
+# --- people -------------------------------------------------------------------------------------
+
+
+def _lead_of(organisation: Organisation, password: str) -> User:
+    """The organisation's lead (created for the extra organisations), who can sign."""
+    membership = (
+        Membership.objects.filter(organisation=organisation, role=MembershipRole.LEAD)
+        .select_related("user")
+        .first()
+    )
+    if membership is not None:
+        return membership.user
+    user = User.objects.create_user(
+        organisation.contact_email,
+        password,
+        full_name=organisation.contact_name,
+        role=Role.PROVIDER,
+    )
+    Membership.objects.create(
+        user=user, organisation=organisation, role=MembershipRole.LEAD, can_sign=True
+    )
+    return user
+
+
+def _signer_of(organisation: Organisation) -> User:
+    membership = (
+        Membership.objects.filter(organisation=organisation, can_sign=True, removed_at=None)
+        .select_related("user")
+        .order_by("role", "pk")
+        .first()
+    )
+    return membership.user
+
+
+# --- the provider's part ------------------------------------------------------------------------
+
+
+def _submitted(case: Case, organisation: Organisation, version, password: str):
+    """A complete application of the case's programme, submitted by someone who can sign."""
+    from accreditation.services.applications import (
+        application_start,
+        application_submit,
+        response_save,
+    )
+    from accreditation.services.evidence import evidence_link, evidence_upload
+    from providers.services.programmes import programme_create
+
+    lead = _lead_of(organisation, password)
+    programme = programme_create(organisation=organisation, **case.programme)
+    application = application_start(programme=programme, version=version, user=lead)
+    responses = {
+        response.criterion.code: response
+        for response in application.responses.select_related("criterion")
+    }
+    for code, response in responses.items():
+        criterion = response.criterion
+        if criterion.na_allowed and code == "1.11":
+            response_save(
+                response=response,
+                user=lead,
+                rating="na",
+                narrative="",
+                na_justification="The programme is free to everyone who takes part: there are "
+                "no charges or payments.",
+            )
+            continue
+        partial = code in case.partial
+        response_save(
+            response=response,
+            user=lead,
+            rating="partially_met" if partial else "met",
+            narrative=_narrative(organisation.name, criterion, partial),
+        )
+    for title, codes in EVIDENCE.items():
+        first, *others = [responses[code] for code in codes if code in responses]
+        (link,) = evidence_upload(
+            application=application,
+            response=first,
+            files=[_evidence_file(organisation.name, title)],
+            pointer="section 1",
+            user=lead,
+        )
+        for number, response in enumerate(others, start=2):
+            evidence_link(
+                application=application,
+                response=response,
+                document=link.document,
+                pointer=f"section {min(number, 4)}",
+                user=lead,
+            )
+    signer = _signer_of(organisation)
+    return application_submit(
+        application=application,
+        user=signer,
+        full_name=signer.full_name,
+        role="Chief Executive" if signer == lead else "Director",
+        confirmed=True,
+    )
+
+
+def _days(n: int) -> datetime.date:
+    return timezone.localdate() + datetime.timedelta(days=n)
