@@ -18,7 +18,7 @@ class ScoreForm(PortalFormMixin, forms.Form):
     means beside it. ``revision`` is the score's revision when the page was loaded."""
 
     level = forms.ChoiceField(
-        label="Your score",
+        label="Level",
         widget=forms.RadioSelect,
         error_messages={
             "required": "Choose a score for this criterion.",

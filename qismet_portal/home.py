@@ -28,10 +28,11 @@ def _administrator(request: HttpRequest) -> HttpResponse:
         "organisation_count": organisation_count(),
         **assessor_counts(),
         "application_counts": application_status_counts(),
-        # An administrator who also assesses sees their own assignments too.
-        "has_assessor_profile": AssessorProfile.objects.filter(user=request.user).exists(),
-        "assignments": assignments_for_assessor(request.user),
     }
+    # An administrator who also assesses sees their own assignments too.
+    if AssessorProfile.objects.filter(user=request.user).exists():
+        context["has_assessor_profile"] = True
+        context["assignments"] = assignments_for_assessor(request.user)
     return render(request, "accounts/home_administrator.html", context)
 
 

@@ -76,9 +76,12 @@ def test_a_pdf_preview_renders_in_the_browser_viewer(page, live_server, sign_in)
         f"{live_server.url}/applications/{stage.application.pk}/evidence/revisions/"
         f"{submitted.revision_id}/preview/"
     )
+    fetched = page.request.get(url)  # the same session, headers as the server sent them
+    assert fetched.status == 200
+    assert fetched.headers["content-security-policy"].startswith("sandbox allow-scripts")
+    assert fetched.headers["x-content-type-options"] == "nosniff"
     response = page.goto(url)
     assert response.status == 200
-    assert response.headers["content-security-policy"].startswith("sandbox")
     page.wait_for_timeout(1500)
     # Chromium's viewer: the document becomes its wrapper page (not a download, not a hang).
     assert "optional background-color" in page.content()
