@@ -103,3 +103,93 @@ def evidence_sweep_stale_uploads() -> int:
     from accreditation.uploads import stale_upload_files_remove
 
     return stale_upload_files_remove(older_than_seconds=24 * 3600)
+
+
+# --- scoring --------------------------------------------------------------------------------
+
+
+@shared_task(base=OutboxTask, **RETRY)
+def notify_scoring_completed(assignment_id: int) -> int:
+    """Tell administrators and the lead assessor (unless it was them) that an assessor has
+    completed their scoring. Says nothing of the scores (blind marking)."""
+    from accounts.models import User
+    from accreditation.models import Assignment, AssignmentRole, AssignmentStatus
+
+    assignment = (
+        Assignment.objects.select_related(
+            "assessor", "application__programme__organisation", "application__version__standard"
+        )
+        .filter(pk=assignment_id, completed_at__isnull=False)
+        .first()
+    )
+    if assignment is None:
+        return 0
+    application = assignment.application
+    recipients = set(User.objects.administrators().active().values_list("email", flat=True))
+    lead = (
+        Assignment.objects.filter(
+            application=application, role=AssignmentRole.LEAD, status=AssignmentStatus.ACCEPTED
+        )
+        .exclude(assessor=assignment.assessor)
+        .values_list("assessor__email", flat=True)
+        .first()
+    )
+    if lead:
+        recipients.add(lead)
+    if not recipients:
+        return 0
+    send_mail(
+        subject=f"[QISMET] Scoring completed on application {application.reference}",
+        message=render_to_string(
+            "accreditation/emails/scoring_completed.txt",
+            {**_context(application), "assignment": assignment},
+        ),
+        from_email=None,
+        recipient_list=sorted(recipients),
+    )
+    return len(recipients)
+
+
+@shared_task(base=OutboxTask, **RETRY)
+def notify_moderation_ready(application_id: int) -> int:
+    """Tell the lead assessor that both assessors have completed and moderation can start
+    (only while the application is still in moderation)."""
+    from accreditation.models import (
+        Application,
+        ApplicationStatus,
+        Assignment,
+        AssignmentRole,
+        AssignmentStatus,
+    )
+    from accreditation.selectors.scoring import url_or_path
+    from qismet_portal.links import absolute_url
+
+    application = (
+        Application.objects.select_related("programme__organisation", "version__standard")
+        .filter(pk=application_id, status=ApplicationStatus.MODERATION)
+        .first()
+    )
+    if application is None:
+        return 0
+    lead = (
+        Assignment.objects.filter(
+            application=application, role=AssignmentRole.LEAD, status=AssignmentStatus.ACCEPTED
+        )
+        .select_related("assessor")
+        .first()
+    )
+    if lead is None or not lead.assessor.is_active:
+        return 0
+    path = url_or_path(
+        "moderation_overview", f"/applications/{application.pk}/moderation/", pk=application.pk
+    )
+    send_mail(
+        subject=f"[QISMET] Application {application.reference} is ready for moderation",
+        message=render_to_string(
+            "accreditation/emails/moderation_ready.txt",
+            {**_context(application), "lead": lead.assessor, "link": absolute_url(path)},
+        ),
+        from_email=None,
+        recipient_list=[lead.assessor.email],
+    )
+    return 1

@@ -166,6 +166,9 @@ class InspectedFile:
     content_type: str
     size: int
     sha256: str
+    #: Plain sentences about active content found inside (see ``pdf_inspection``); the file is
+    #: accepted, but flagged wherever it is listed and offered for download only.
+    warnings: tuple[str, ...] = ()
 
 
 # --- names ----------------------------------------------------------------------------------
@@ -560,7 +563,18 @@ def inspect_upload(upload: UploadedFile) -> InspectedFile:
         content_type=content_type,
         size=size,
         sha256=sha256,
+        warnings=tuple(content_warnings(upload, accepted.kind)),
     )
+
+
+def content_warnings(stream, kind: str) -> list[str]:
+    """What people should know about a file's content before opening it (for a PDF: active
+    content or a broken structure). Used at upload and by ``manage.py evidence_inspect``."""
+    if kind == "pdf":
+        from accreditation.pdf_inspection import pdf_warnings
+
+        return pdf_warnings(stream)
+    return []
 
 
 # --- streaming the request body ---------------------------------------------------------------

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import applications, evidence
+from .views import applications, evidence, scoring
 
 app_name = "accreditation"
 urlpatterns = [
@@ -50,6 +50,18 @@ urlpatterns = [
     ),
     # screening, assessor profiles and assignment (views/screening.py, views/assessors.py)
     # scoring and evidence preview (views/scoring.py)
+    path("<int:pk>/scoring/", scoring.scoring_overview, name="scoring_overview"),
+    path("<int:pk>/scoring/complete/", scoring.scoring_complete, name="scoring_complete"),
+    path(
+        "<int:pk>/scoring/<int:criterion_pk>/",
+        scoring.scoring_criterion,
+        name="scoring_criterion",
+    ),
+    path(
+        "<int:pk>/evidence/revisions/<int:revision_pk>/preview/",
+        scoring.evidence_preview,
+        name="evidence_preview",
+    ),
     # information requests (views/information.py)
     # moderation, decision and conditions (views/decisions.py)
     # appeals (views/appeals.py)

@@ -9,10 +9,12 @@ from django.shortcuts import render
 
 from accounts.models import Role
 from accounts.selectors import assessor_counts
+from accreditation.models import AssessorProfile
 from accreditation.selectors.applications import (
     application_list_for_user,
     application_status_counts,
 )
+from accreditation.selectors.scoring import assignments_for_assessor
 from providers.selectors import organisation_count, organisation_for_user
 from standards.selectors import published_versions, standards_summary
 
@@ -27,11 +29,18 @@ def _administrator(request: HttpRequest) -> HttpResponse:
         **assessor_counts(),
         "application_counts": application_status_counts(),
     }
+    # An administrator who also assesses sees their own assignments too.
+    if AssessorProfile.objects.filter(user=request.user).exists():
+        context["has_assessor_profile"] = True
+        context["assignments"] = assignments_for_assessor(request.user)
     return render(request, "accounts/home_administrator.html", context)
 
 
 def _assessor(request: HttpRequest) -> HttpResponse:
-    context = {"published_versions": published_versions()}
+    context = {
+        "published_versions": published_versions(),
+        "assignments": assignments_for_assessor(request.user),
+    }
     return render(request, "accounts/home_assessor.html", context)
 
 

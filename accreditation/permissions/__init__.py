@@ -68,3 +68,4 @@ rules.add_perm(
     "accreditation.download_evidence",
     is_member_of_applicant | is_administrator | is_assigned_assessor,
 )
+rules.add_perm("accreditation.score_application", is_assigned_assessor)

@@ -132,6 +132,7 @@ def _store_revision(
         size=item.size,
         sha256=item.sha256,
         uploaded_by=user,
+        content_warnings=list(item.warnings),
     )
     # Storage name comes from models.evidence_upload_to (random); a temporary upload is moved.
     revision.file.save(item.name, item.upload, save=False)

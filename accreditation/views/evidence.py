@@ -43,6 +43,7 @@ from accreditation.services import evidence as services
 from accreditation.services.evidence import EvidenceRefused
 from accreditation.uploads import EvidenceUploadHandler, attachment_header
 from accreditation.views.applications import criterion_page_with_refused_upload
+from accreditation.views.scoring import assessor_revision
 from qismet_portal.exceptions import DomainError
 from qismet_portal.permissions import permission_required
 
@@ -259,7 +260,8 @@ def evidence_download(request: HttpRequest, pk: int, revision_pk: int) -> FileRe
     """The exact bytes, as an attachment under the cleaned name, typed by what we found in the
     content (never by what the browser said), and never sniffed or cached by the browser."""
     application = _scoped_application(request, pk)
-    revision = selectors.evidence_revision(application=application, revision_pk=revision_pk)
+    # Assessors: only revisions that were submitted, never an unsubmitted draft.
+    revision = assessor_revision(request, application, revision_pk)
     try:
         handle = revision.file.open("rb")
     except FileNotFoundError:

@@ -19,7 +19,6 @@ from accreditation.models import (
     Assignment,
     AssignmentRole,
     Recommendation,
-    Score,
     SubmissionRecord,
 )
 from accreditation.services.transitions import application_transition
@@ -99,21 +98,24 @@ def in_assessment(stage: Stage | None = None, *, lead=None, second=None, **kwarg
 
 
 def scores_give(stage: Stage, assignment: Assignment, level: str = "met", *, complete=True):
-    """``assignment``'s assessor scores every criterion ``level`` (and completes if asked)."""
-    record = stage.record
-    Score.objects.bulk_create(
-        Score(
+    """``assignment``'s assessor scores every criterion ``level`` through the scoring service
+    (and completes through it if asked: when both have completed, the application moves to
+    moderation, as in the portal)."""
+    from accreditation.services.scoring import score_save, scoring_complete
+
+    assessor = assignment.assessor
+    for criterion in Criterion.objects.filter(
+        theme__version=stage.application.version
+    ).select_related("theme"):
+        score_save(
             assignment=assignment,
             criterion=criterion,
-            record=record,
+            user=assessor,
             level=level,
             rationale=f"Scored {level}: the evidence supports it.",
-            updated_by=assignment.assessor,
         )
-        for criterion in stage.criteria
-    )
     if complete:
-        Assignment.objects.filter(pk=assignment.pk).update(completed_at=timezone.now())
+        scoring_complete(assignment=assignment, user=assessor)
     return stage.refresh()
 
 
@@ -121,10 +123,7 @@ def in_moderation(stage: Stage | None = None, *, levels=("met", "met"), **kwargs
     """Both assessors scored everything and completed."""
     stage = stage or in_assessment(**kwargs)
     scores_give(stage, stage.lead, levels[0])
-    scores_give(stage, stage.second, levels[1])
-    stage.application = application_transition(
-        application=stage.application, transition="begin_moderation", actor=stage.lead.assessor
-    )
+    scores_give(stage, stage.second, levels[1])  # the second to complete starts moderation
     return stage.refresh()
 
 
