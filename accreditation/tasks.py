@@ -221,8 +221,7 @@ def notify_information_overdue(request_id: int, audience: str) -> int:
         return 0
     send_mail(
         subject=(
-            f"[QISMET] Request for more information overdue: application "
-            f"{application.reference}"
+            f"[QISMET] Request for more information overdue: application {application.reference}"
         ),
         message=render_to_string(
             f"accreditation/emails/information_overdue_{audience}.txt", _request_context(request)

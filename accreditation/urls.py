@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import applications, evidence
+from .views import applications, evidence, information
 
 app_name = "accreditation"
 urlpatterns = [
@@ -51,6 +51,21 @@ urlpatterns = [
     # screening, assessor profiles and assignment (views/screening.py, views/assessors.py)
     # scoring and evidence preview (views/scoring.py)
     # information requests (views/information.py)
+    path(
+        "<int:pk>/information-requests/new/",
+        information.information_request_new,
+        name="information_request_new",
+    ),
+    path(
+        "<int:pk>/information-requests/<int:request_pk>/",
+        information.information_request_detail,
+        name="information_request_detail",
+    ),
+    path(
+        "<int:pk>/submissions/<int:number>/changes/",
+        information.submission_changes,
+        name="submission_changes",
+    ),
     # moderation, decision and conditions (views/decisions.py)
     # appeals (views/appeals.py)
 ]

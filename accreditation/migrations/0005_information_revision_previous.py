@@ -5,15 +5,20 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accreditation', '0004_assessment_and_decision'),
+        ("accreditation", "0004_assessment_and_decision"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='evidencerevision',
-            name='previous',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='accreditation.evidencerevision'),
+            model_name="evidencerevision",
+            name="previous",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to="accreditation.evidencerevision",
+            ),
         ),
     ]

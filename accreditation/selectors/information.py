@@ -149,9 +149,8 @@ def detail_panel(application, user) -> dict:
     for request in requests:
         request.overdue = is_overdue(request, today)
     current = requests[0] if requests else None
-    can_raise = (
-        application.status == ApplicationStatus.IN_ASSESSMENT
-        and user.has_perm("accreditation.request_information", application)
+    can_raise = application.status == ApplicationStatus.IN_ASSESSMENT and user.has_perm(
+        "accreditation.request_information", application
     )
     reopened = frozenset()
     if current is not None and current.status == InformationRequestStatus.OPEN:
@@ -170,7 +169,7 @@ def detail_panel(application, user) -> dict:
 
 # --- what changed between two submissions ---------------------------------------------------
 
-_TOKENS = re.compile(r"\s+|[^\s]+")
+_TOKENS = re.compile(r"\S+\s*|\s+")
 
 
 def word_diff(before: str, after: str) -> list[tuple[str, str]]:
@@ -276,8 +275,10 @@ def _evidence_changes(before: list, after: list, lineage: dict) -> list[Evidence
         document = lineage.get(item.revision_id, (None, None))[0]
         ancestors = set(_ancestors(item.revision_id, lineage))
         old = take(
-            lambda old, document=document, ancestors=ancestors: old.revision_id in ancestors
-            or lineage.get(old.revision_id, (None, None))[0] == document
+            lambda old, document=document, ancestors=ancestors: (
+                old.revision_id in ancestors
+                or lineage.get(old.revision_id, (None, None))[0] == document
+            )
         )
         changes.append(EvidenceChange("replaced" if old else "added", old, item))
     changes.extend(EvidenceChange("removed", old, None) for old in unmatched)
@@ -328,9 +329,7 @@ def submission_changes_for(application: Application, number: int) -> RecordChang
         raise Http404("The first submission has nothing before it to compare with.")
     records = {
         record.number: record
-        for record in submission_records_for(application).filter(
-            number__in=(number - 1, number)
-        )
+        for record in submission_records_for(application).filter(number__in=(number - 1, number))
     }
     if len(records) != 2:
         raise Http404("No such submission.")

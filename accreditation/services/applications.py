@@ -334,9 +334,7 @@ def application_submit(
             "declaration_text": declaration_text(locked),
             "declaration_signed_at": now,
         },
-        detail=f"Response to the request for more information. {signed}"
-        if responding
-        else signed,
+        detail=f"Response to the request for more information. {signed}" if responding else signed,
     )
     record = submission_record_create(application=submitted, user=user)
     if responding:

@@ -276,9 +276,7 @@ def evidence_replace(
         before = f"{previous.original_name} (version {previous.number})" if previous else "–"
         detail = f"{before} replaced by {_event_detail(item)} (version {number})"
         if target is not document:
-            EvidenceLink.objects.filter(pk__in=[link.pk for link in moving]).update(
-                document=target
-            )
+            EvidenceLink.objects.filter(pk__in=[link.pk for link in moving]).update(document=target)
             detail += (
                 f" for criteria {', '.join(link.response.criterion.code for link in moving)} "
                 f"only; {', '.join(link.response.criterion.code for link in staying)} keep "
