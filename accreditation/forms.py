@@ -7,6 +7,7 @@ from typing import Any
 from crispy_forms.layout import Submit
 from django import forms
 from django.db.models import QuerySet
+from django.utils import timezone
 
 from providers.models import Programme
 from qismet_portal.forms import PortalFormHelper, PortalFormMixin
@@ -207,3 +208,71 @@ class WithdrawForm(PortalFormMixin, forms.Form):
         super().__init__(*args, **kwargs)
         self.helper = _helper(submit="Withdraw the application")
         self.helper.inputs[0].field_classes = "btn btn-danger"
+
+
+class ResponseSubmitForm(SubmitForm):
+    """Submitting again in answer to a request for more information: the declaration, and a
+    short note to the assessors."""
+
+    note = forms.CharField(
+        label="A note to the assessors (optional)",
+        max_length=2_000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="For example, what you changed and where to look. The assessors see it with "
+        "your response.",
+    )
+    field_order = ["note", "full_name", "role", "confirm"]
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.order_fields(self.field_order)
+        self.helper = _helper(submit="Sign and send the response")
+
+
+# --- requests for more information ----------------------------------------------------------
+
+
+class InformationRequestForm(PortalFormMixin, forms.Form):
+    """An assessor's request: which criteria re-open, what they need, and by when. The page
+    lays the criteria out by theme; the service checks them against the pinned version."""
+
+    criteria = forms.ModelMultipleChoiceField(
+        label="Criteria to re-open",
+        queryset=Criterion.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={
+            "required": "Choose at least one criterion for the provider to answer again.",
+            "invalid_choice": "Choose criteria of the standard this application is assessed "
+            "against.",
+            "invalid_pk_value": "Choose criteria of the standard this application is assessed "
+            "against.",
+        },
+    )
+    message = forms.CharField(
+        label="What do you need from the provider?",
+        max_length=5_000,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text="Say what is missing or unclear for each criterion. The provider reads this "
+        "exactly as you write it.",
+        error_messages={"required": "Say what information you need from the provider."},
+    )
+    due_on = forms.DateField(
+        label="Answer due by",
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        help_text="10 working days from today unless you choose another date.",
+        error_messages={
+            "required": "Enter the date the answer is due by.",
+            "invalid": "Enter the due date as a real date, for example 2025-06-30.",
+        },
+    )
+
+    def __init__(self, *args: Any, criteria: QuerySet[Criterion], **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.fields["criteria"].queryset = criteria
+
+    def clean_due_on(self):
+        due_on = self.cleaned_data["due_on"]
+        if due_on <= timezone.localdate():
+            raise forms.ValidationError("The due date must be in the future.")
+        return due_on

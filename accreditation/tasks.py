@@ -193,3 +193,138 @@ def notify_moderation_ready(application_id: int) -> int:
         recipient_list=[lead.assessor.email],
     )
     return 1
+
+
+# --- requests for more information ------------------------------------------------------------
+
+
+def _information_request(request_id: int, status: str):
+    from django.db.models import Prefetch
+
+    from accreditation.models import InformationRequest
+    from standards.models import Criterion
+
+    return (
+        InformationRequest.objects.select_related(
+            "application__programme__organisation",
+            "application__version__standard",
+            "raised_by",
+            "answered_record",
+        )
+        .prefetch_related(
+            Prefetch(
+                "criteria", queryset=Criterion.objects.order_by("theme__number", "order", "code")
+            )
+        )
+        .filter(pk=request_id, status=status)
+        .first()
+    )
+
+
+def _request_context(request) -> dict:
+    application = request.application
+    criteria = list(request.criteria.all())
+    return {
+        **_context(application),
+        "request": request,
+        "criteria": criteria,
+        "request_link": absolute_reverse(
+            "accreditation:information_request_detail", application.pk, request.pk
+        ),
+    }
+
+
+def _emails(users) -> list[str]:
+    return sorted({user.email for user in users if user.is_active and user.email})
+
+
+@shared_task(base=OutboxTask, **RETRY)
+def notify_information_requested(request_id: int) -> int:
+    """Tell the provider's leads and signatories what the assessors asked, and by when. Sent
+    only while the request is still open."""
+    from accreditation.services.information import provider_contacts
+
+    request = _information_request(request_id, "open")
+    if request is None:
+        return 0
+    recipients = _emails(provider_contacts(request.application))
+    if not recipients:
+        return 0
+    send_mail(
+        subject=(
+            f"[QISMET] More information needed for application {request.application.reference}"
+        ),
+        message=render_to_string(
+            "accreditation/emails/information_requested.txt", _request_context(request)
+        ),
+        from_email=None,
+        recipient_list=recipients,
+    )
+    return len(recipients)
+
+
+@shared_task(base=OutboxTask, **RETRY)
+def notify_information_answered(request_id: int) -> int:
+    """Tell the assessors and administrators that the provider has answered and submitted
+    again, with a link to what changed."""
+    from accounts.models import User
+    from accreditation.services.information import application_assessors
+
+    request = _information_request(request_id, "answered")
+    if request is None or request.answered_record_id is None:
+        return 0
+    application = request.application
+    administrators = User.objects.administrators().active()
+    recipients = _emails([*application_assessors(application), *administrators])
+    if not recipients:
+        return 0
+    context = _request_context(request)
+    context["changes_link"] = absolute_reverse(
+        "accreditation:submission_changes", application.pk, request.answered_record.number
+    )
+    send_mail(
+        subject=f"[QISMET] Response received for application {application.reference}",
+        message=render_to_string("accreditation/emails/information_answered.txt", context),
+        from_email=None,
+        recipient_list=recipients,
+    )
+    return len(recipients)
+
+
+@shared_task(base=OutboxTask, **RETRY)
+def notify_information_overdue(request_id: int, audience: str) -> int:
+    """Tell the provider (``audience`` "provider") or the assessors ("assessors") that a
+    request is past its due date. Sent only while it is still open."""
+    from accreditation.services.information import application_assessors, provider_contacts
+
+    request = _information_request(request_id, "open")
+    if request is None:
+        return 0
+    application = request.application
+    people = (
+        provider_contacts(application)
+        if audience == "provider"
+        else application_assessors(application)
+    )
+    recipients = _emails(people)
+    if not recipients:
+        return 0
+    send_mail(
+        subject=(
+            f"[QISMET] Request for more information overdue: application {application.reference}"
+        ),
+        message=render_to_string(
+            f"accreditation/emails/information_overdue_{audience}.txt", _request_context(request)
+        ),
+        from_email=None,
+        recipient_list=recipients,
+    )
+    return len(recipients)
+
+
+@shared_task
+def information_requests_overdue() -> int:
+    """Run daily by Celery beat: flag each request past its due date, once."""
+    from accreditation.services.information import information_requests_overdue_flag
+
+    return information_requests_overdue_flag()

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import applications, evidence, scoring
+from .views import applications, evidence, information, scoring
 
 app_name = "accreditation"
 urlpatterns = [
@@ -63,6 +63,21 @@ urlpatterns = [
         name="evidence_preview",
     ),
     # information requests (views/information.py)
+    path(
+        "<int:pk>/information-requests/new/",
+        information.information_request_new,
+        name="information_request_new",
+    ),
+    path(
+        "<int:pk>/information-requests/<int:request_pk>/",
+        information.information_request_detail,
+        name="information_request_detail",
+    ),
+    path(
+        "<int:pk>/submissions/<int:number>/changes/",
+        information.submission_changes,
+        name="submission_changes",
+    ),
     # moderation, decision and conditions (views/decisions.py)
     # appeals (views/appeals.py)
 ]

@@ -92,6 +92,13 @@ class EvidenceRevision(models.Model):
     # JavaScript, actions run on opening, launch actions, embedded files, a broken structure).
     # Each entry is a plain sentence; empty when nothing was found.
     content_warnings = models.JSONField(default=list, blank=True)
+    # The revision this one replaced: the previous one of the same document, or, when a file
+    # shared with other criteria was replaced for the re-opened criteria of an information
+    # request only, the revision of the document it was split from. Lets "what changed" say
+    # "replaced" rather than "removed" and "added".
+    previous = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
 
     class Meta:
         ordering = ["document", "-number"]

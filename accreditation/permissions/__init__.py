@@ -50,6 +50,55 @@ def is_editable(user, application) -> bool:
     return application is not None and application.is_editable
 
 
+@rules.predicate
+def is_awaiting_response(user, application) -> bool:
+    """More information was requested: the provider answers and submits again."""
+    from accreditation.lifecycle import ApplicationStatus
+
+    return application is not None and application.status == (
+        ApplicationStatus.INFORMATION_REQUESTED
+    )
+
+
+# Rules about one criterion's answer (``Response``) or one file (``EvidenceDocument``): while
+# more information is requested only the criteria named in the request re-open, so "may they
+# change it?" is asked of the criterion, through ``selectors.information.criterion_is_open``.
+
+
+@rules.predicate
+def is_member_of_response_applicant(user, response) -> bool:
+    return response is not None and is_member_of_applicant(user, response.application)
+
+
+@rules.predicate
+def is_response_open(user, response) -> bool:
+    from accreditation.selectors.information import criterion_is_open
+
+    return response is not None and criterion_is_open(response.application, response.criterion_id)
+
+
+@rules.predicate
+def is_member_of_document_applicant(user, document) -> bool:
+    return document is not None and is_member_of_applicant(user, document.application)
+
+
+@rules.predicate
+def is_document_open(user, document) -> bool:
+    """Every file of an editable application; while more information is requested, a file
+    used by at least one re-opened criterion (it is replaced for those criteria only)."""
+    from accreditation.selectors.information import reopened_criterion_ids
+
+    if document is None:
+        return False
+    application = document.application
+    if application.is_editable:
+        return True
+    reopened = reopened_criterion_ids(application)
+    return bool(reopened) and any(
+        link.response.criterion_id in reopened for link in document.links.all()
+    )
+
+
 rules.add_perm("accreditation.list_applications", is_administrator | is_provider_user)
 rules.add_perm("accreditation.start_application", is_provider_lead)
 rules.add_perm(
@@ -61,8 +110,17 @@ rules.add_perm(
 )
 rules.add_perm(
     "accreditation.submit_application",
-    is_provider_signatory & is_member_of_applicant & is_editable,
+    is_provider_signatory & is_member_of_applicant & (is_editable | is_awaiting_response),
 )
+rules.add_perm(
+    "accreditation.change_response",
+    is_provider_user & is_member_of_response_applicant & is_response_open,
+)
+rules.add_perm(
+    "accreditation.replace_evidence",
+    is_provider_user & is_member_of_document_applicant & is_document_open,
+)
+rules.add_perm("accreditation.request_information", is_assigned_assessor)
 rules.add_perm("accreditation.withdraw_application", is_provider_lead & is_member_of_applicant)
 rules.add_perm(
     "accreditation.download_evidence",

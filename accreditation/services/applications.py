@@ -17,12 +17,14 @@ from accreditation.models import (
 )
 from accreditation.permissions import is_member_of_applicant, is_provider_signatory
 from accreditation.selectors.applications import submission_gaps
+from accreditation.selectors.information import criterion_is_open
 from accreditation.tasks import confirm_application_submitted, notify_application_submitted
 from providers.models import Programme
 from qismet_portal.exceptions import DomainError
 from qismet_portal.outbox import enqueue
 from standards.models import Criterion, StandardVersion, VersionStatus
 
+from . import information
 from .history import answer_change_record, event_record
 from .submissions import submission_record_create
 from .transitions import application_transition
@@ -97,14 +99,22 @@ def application_start(*, programme: Programme, version: StandardVersion, user: U
 # --- answering ------------------------------------------------------------------------------
 
 
-def _editable_application(application: Application) -> Application:
-    """Lock the application row and refuse if it can no longer be changed.
+def _editable_application(application: Application, criterion: Criterion) -> Application:
+    """Lock the application row and refuse if ``criterion``'s answer can no longer be changed.
 
     Saving a response takes the same lock as submitting, so an answer saved while a signatory
     submits either lands before the submission (and is part of it) or is refused afterwards.
+    While more information is requested only the criteria named in the request are open
+    (``criterion_is_open``, asked of the row as it is now, under the lock).
     """
     locked = Application.objects.select_for_update().get(pk=application.pk)
-    if not locked.is_editable:
+    if not criterion_is_open(locked, criterion):
+        if locked.status == ApplicationStatus.INFORMATION_REQUESTED:
+            raise DomainError(
+                f"Criterion {criterion.code} is not one of the criteria the assessors asked "
+                "about, so its answer cannot be changed. Only the criteria named in the request "
+                "for more information are open again."
+            )
         raise DomainError(
             f"Application {locked.reference} is {locked.get_status_display().lower()}, so its "
             "answers can no longer be changed."
@@ -210,7 +220,7 @@ def response_save(
     silently overwrite each other). A justification is only kept while the answer is N/A.
     Each change is recorded in the application's history.
     """
-    application = _editable_application(response.application)
+    application = _editable_application(response.application, response.criterion)
     allowed = {code for code, _label in rating_choices(application.version, response.criterion)}
     if rating and rating not in allowed:
         raise DomainError("Choose one of the ratings offered for this criterion.")
@@ -233,7 +243,7 @@ def response_save_narrative(
 ) -> Response:
     """Save the narrative alone (autosave while typing); the rating is left as it was. The same
     revision check as ``response_save`` applies: autosave never overwrites someone else's save."""
-    application = _editable_application(response.application)
+    application = _editable_application(response.application, response.criterion)
     return _answer_write(
         application=application,
         response=response,
@@ -272,7 +282,13 @@ def _check_signatory(application: Application, user: User) -> None:
 
 @transaction.atomic
 def application_submit(
-    *, application: Application, user: User, full_name: str, role: str, confirmed: bool
+    *,
+    application: Application,
+    user: User,
+    full_name: str,
+    role: str,
+    confirmed: bool,
+    note: str = "",
 ) -> Application:
     """Sign the declaration and submit: the self-assessment is locked and QISMET is told.
 
@@ -282,6 +298,11 @@ def application_submit(
     evidence revisions linked, the declaration, the organisation's and programme's details).
     Once the transaction has committed, administrators are emailed, and the organisation's
     leads and the signatory get a confirmation saying what happens next.
+
+    While more information is requested this is the provider's response: the "respond"
+    transition (with ``note``, a short word to the assessors, as its reason), and the open
+    request is marked answered by the new record; the assessors and administrators are told
+    "response received" instead of the first submission's emails.
     """
     _check_signatory(application, user)
     full_name, role = full_name.strip(), role.strip()
@@ -295,11 +316,16 @@ def application_submit(
         gaps = submission_gaps(locked)
         if gaps:
             raise SubmissionIncomplete(gaps)
+    note = _clean_text(note)
+    if len(note) > information.NOTE_MAX:
+        raise DomainError(f"Keep the note to {information.NOTE_MAX} characters or fewer.")
     now = timezone.now()
+    signed = f"Declaration signed by {full_name} ({role})"
     submitted = application_transition(
         application=locked,
         transition="respond" if responding else "submit",
         actor=user,
+        reason=note if responding else "",
         changes={
             "submitted_at": now,
             "declaration_signed_by": user,
@@ -308,9 +334,14 @@ def application_submit(
             "declaration_text": declaration_text(locked),
             "declaration_signed_at": now,
         },
-        detail=f"Declaration signed by {full_name} ({role})",
+        detail=f"Response to the request for more information. {signed}" if responding else signed,
     )
-    submission_record_create(application=submitted, user=user)
+    record = submission_record_create(application=submitted, user=user)
+    if responding:
+        information.information_request_answer(
+            application=submitted, user=user, record=record, note=note
+        )
+        return submitted
     submitted_id = submitted.pk
     enqueue(notify_application_submitted, submitted_id)
     enqueue(confirm_application_submitted, submitted_id)

@@ -23,13 +23,16 @@ from accounts.models import User
 from accreditation.models import (
     Application,
     ApplicationEvent,
+    ApplicationStatus,
     EvidenceDocument,
     EvidenceLink,
     EvidenceRevision,
     Response,
 )
+from accreditation.selectors.information import criterion_is_open, reopened_criterion_ids
 from accreditation.uploads import FileRefused, InspectedFile, inspect_upload
 from qismet_portal.exceptions import DomainError
+from standards.models import Criterion
 
 from ..selectors.evidence import evidence_used_bytes
 from .history import event_record
@@ -45,7 +48,21 @@ class EvidenceRefused(DomainError):
         super().__init__(" ".join(self.problems))
 
 
-def _guard_editable(application: Application) -> None:
+def _guard_open(application: Application, criteria: Sequence[Criterion] = ()) -> None:
+    """Refuse unless the evidence of every one of ``criteria`` may change now: any criterion of
+    a draft or returned application; while more information is requested, only the criteria
+    named in the request (``criterion_is_open``). With no criteria (a file's own page), only
+    a draft or returned application, or one waiting for more information."""
+    if application.status == ApplicationStatus.INFORMATION_REQUESTED:
+        closed = [c for c in criteria if not criterion_is_open(application, c)]
+        if closed:
+            codes = ", ".join(c.code for c in closed)
+            raise DomainError(
+                f"Criterion {codes} is not one of the criteria the assessors asked about, so "
+                "its evidence cannot be changed. Only the criteria named in the request for "
+                "more information are open again."
+            )
+        return
     if not application.is_editable:
         raise DomainError(
             f"Application {application.reference} is {application.get_status_display().lower()}, "
@@ -53,10 +70,11 @@ def _guard_editable(application: Application) -> None:
         )
 
 
-def _lock(application: Application) -> Application:
-    """Serialise evidence changes per application (quota and revision numbers stay exact)."""
+def _lock(application: Application, criteria: Sequence[Criterion] = ()) -> Application:
+    """Serialise evidence changes per application (quota and revision numbers stay exact), and
+    check again, under the lock, that the change is still allowed."""
     locked = Application.objects.select_for_update().get(pk=application.pk)
-    _guard_editable(locked)
+    _guard_open(locked, criteria)
     return locked
 
 
@@ -123,10 +141,12 @@ def _store_revision(
     item: InspectedFile,
     user: User,
     stored: list,
+    previous: EvidenceRevision | None = None,
 ) -> EvidenceRevision:
     revision = EvidenceRevision(
         document=document,
         number=number,
+        previous=previous,
         original_name=item.name,
         content_type=item.content_type,
         size=item.size,
@@ -162,7 +182,7 @@ def evidence_upload(
     """
     if response.application_id != application.pk:
         raise DomainError("That criterion belongs to another application.")
-    _guard_editable(application)
+    _guard_open(application, [response.criterion])
     pointer = _clean_pointer(pointer)
     if not files and not refusals:
         raise EvidenceRefused(["Choose at least one file to upload."])
@@ -172,7 +192,7 @@ def evidence_upload(
         _stored_files_removed_on_failure() as stored,
         transaction.atomic(durable=True),
     ):
-        application = _lock(application)
+        application = _lock(application, [response.criterion])
         _check_quota(application, inspected)
         for item in inspected:
             document = EvidenceDocument.objects.create(application=application)
@@ -206,10 +226,18 @@ def evidence_replace(
     refusals: Sequence[str] = (),
 ) -> EvidenceRevision:
     """Make a new file the current revision of ``document``. Older revisions are kept, listed
-    and downloadable; every criterion that uses the document now points at the new one."""
+    and downloadable; every criterion that uses the document now points at the new one.
+
+    While more information is requested only the re-opened criteria may change. When the file
+    is also used by criteria that are not re-opened, it is replaced for the re-opened ones
+    only: the new revision goes into a new document, and only the re-opened criteria's links
+    move to it, so the other criteria keep the document and revision they had (and earlier
+    submission records, which point at revisions, are untouched either way). The returned
+    revision's ``document`` is the one now holding it.
+    """
     if document.application_id != application.pk:
         raise DomainError("That file belongs to another application.")
-    _guard_editable(application)
+    _guard_open(application)
     if file is None and not refusals:
         raise EvidenceRefused(["Choose the new file to upload."])
     [item] = _inspect_all([file] if file is not None else [], refusals)
@@ -221,19 +249,46 @@ def evidence_replace(
         _check_quota(application, [item])
         document = EvidenceDocument.objects.select_related("current").get(pk=document.pk)
         previous = document.current
+        links = list(document.links.select_related("response__criterion").order_by("pk"))
+        scoped = application.status == ApplicationStatus.INFORMATION_REQUESTED
+        reopened = reopened_criterion_ids(application) if scoped else frozenset()
+        moving = [link for link in links if link.response.criterion_id in reopened]
+        staying = [link for link in links if link.response.criterion_id not in reopened]
+        if scoped and not moving:
+            raise DomainError(
+                "This file is not used by any of the criteria the assessors asked about, so it "
+                "cannot be replaced now. Only the criteria named in the request for more "
+                "information are open again."
+            )
         number = (document.revisions.aggregate(n=Max("number"))["n"] or 0) + 1
+        target = document
+        if scoped and staying:
+            target = EvidenceDocument.objects.create(application=application)
         revision = _store_revision(
-            document=document, number=number, item=item, user=user, stored=stored
+            document=target,
+            number=number,
+            item=item,
+            user=user,
+            stored=stored,
+            previous=previous,
         )
-        document.current = revision
-        document.save(update_fields=["current", "updated_at"])
+        target.current = revision
+        target.save(update_fields=["current", "updated_at"])
         before = f"{previous.original_name} (version {previous.number})" if previous else "–"
+        detail = f"{before} replaced by {_event_detail(item)} (version {number})"
+        if target is not document:
+            EvidenceLink.objects.filter(pk__in=[link.pk for link in moving]).update(document=target)
+            detail += (
+                f" for criteria {', '.join(link.response.criterion.code for link in moving)} "
+                f"only; {', '.join(link.response.criterion.code for link in staying)} keep "
+                "the earlier version"
+            )
         event_record(
             application=application,
             kind=ApplicationEvent.Kind.EVIDENCE_REPLACED,
             actor=user,
-            document=document,
-            detail=f"{before} replaced by {_event_detail(item)} (version {number})",
+            document=target,
+            detail=detail,
         )
     return revision
 
@@ -251,7 +306,7 @@ def evidence_link(
     if response.application_id != application.pk or document.application_id != application.pk:
         raise DomainError("That file or criterion belongs to another application.")
     pointer = _clean_pointer(pointer)
-    application = _lock(application)
+    application = _lock(application, [response.criterion])
     name = document.current.original_name if document.current_id else "That file"
     try:
         with transaction.atomic():
@@ -278,7 +333,7 @@ def evidence_unlink(*, application: Application, link: EvidenceLink, user: User)
     """Stop offering a file for one criterion. The file stays in the application's library."""
     if link.response.application_id != application.pk:
         raise DomainError("That link belongs to another application.")
-    application = _lock(application)
+    application = _lock(application, [link.response.criterion])
     document = link.document
     name = document.current.original_name if document.current_id else str(document)
     criterion = link.response.criterion

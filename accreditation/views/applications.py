@@ -22,6 +22,7 @@ from accreditation.forms import (
     ApplicationStartForm,
     NarrativeAutosaveForm,
     ResponseForm,
+    ResponseSubmitForm,
     SubmitForm,
     WithdrawForm,
 )
@@ -45,6 +46,7 @@ from accreditation.selectors.applications import (
     submission_gaps,
 )
 from accreditation.selectors.evidence import evidence_panel
+from accreditation.selectors.information import criterion_is_open, open_information_request
 from accreditation.services import applications as services
 from qismet_portal.exceptions import DomainError
 from qismet_portal.permissions import permission_required
@@ -64,6 +66,7 @@ EDIT = "accreditation.edit_application"
 START = "accreditation.start_application"
 SUBMIT = "accreditation.submit_application"
 WITHDRAW = "accreditation.withdraw_application"
+CHANGE_RESPONSE = "accreditation.change_response"
 
 PAGE_SIZE = 25
 HISTORY_PAGE_SIZE = 50
@@ -264,7 +267,7 @@ def response_edit(request: HttpRequest, pk: int, criterion_pk: int) -> HttpRespo
     application = _application(request, pk)
     page = response_page(application, criterion_pk)
     response, criterion = page.response, page.criterion
-    can_edit = request.user.has_perm(EDIT, application)
+    can_edit = request.user.has_perm(CHANGE_RESPONSE, response)
     status = 200
     conflict = ""
     form_kwargs = {"criterion": criterion, "version": application.version}
@@ -289,9 +292,15 @@ def response_edit(request: HttpRequest, pk: int, criterion_pk: int) -> HttpRespo
             form.is_valid()
             form.add_error(
                 None,
-                f"Not saved: application {application.reference} is "
-                f"{application.get_status_display().lower()}, so its answers can no longer be "
-                "changed. What you typed is shown below so that you can copy it.",
+                (
+                    f"Not saved: criterion {criterion.code} is not one of the criteria the "
+                    "assessors asked about, so its answer cannot be changed."
+                    if application.status == ApplicationStatus.INFORMATION_REQUESTED
+                    else f"Not saved: application {application.reference} is "
+                    f"{application.get_status_display().lower()}, so its answers can no longer "
+                    "be changed."
+                )
+                + " What you typed is shown below so that you can copy it.",
             )
             status = 409
         elif form.is_valid():
@@ -366,7 +375,7 @@ def criterion_page_with_refused_upload(
         application=application,
         page=page,
         form=_saved_answer_form(application, page.response),
-        can_edit=request.user.has_perm(EDIT, application),
+        can_edit=request.user.has_perm(CHANGE_RESPONSE, page.response),
         status=400,
         evidence_errors=errors,
         evidence_pointer=pointer,
@@ -396,9 +405,11 @@ def _render_criterion_page(
         "can_edit": can_edit,
         "rating_label": dict(form.fields["rating"].choices).get(response.rating, ""),
         "problems": response_problems(response, evidence_count=len(panel["links"]))
-        if application.is_editable
+        if criterion_is_open(application, criterion.pk)
         else [],
         "panel": panel,
+        "reopened": application.status == ApplicationStatus.INFORMATION_REQUESTED
+        and criterion_is_open(application, criterion.pk),
         **extra,
     }
     return render(request, "accreditation/response_edit.html", context, status=status)
@@ -433,7 +444,8 @@ def application_submit(request: HttpRequest, pk: int) -> HttpResponse:
             )
         raise PermissionDenied
     gaps = submission_gaps(application)
-    form = SubmitForm(
+    responding = application.status == ApplicationStatus.INFORMATION_REQUESTED
+    form = (ResponseSubmitForm if responding else SubmitForm)(
         request.POST or None, initial={"full_name": user.full_name, "role": user.job_title}
     )
     if request.method == "POST" and not gaps and form.is_valid():
@@ -444,6 +456,7 @@ def application_submit(request: HttpRequest, pk: int) -> HttpResponse:
                 full_name=form.cleaned_data["full_name"],
                 role=form.cleaned_data["role"],
                 confirmed=form.cleaned_data["confirm"],
+                note=form.cleaned_data.get("note", ""),
             )
         except services.SubmissionIncomplete as error:
             gaps = error.gaps
@@ -452,9 +465,13 @@ def application_submit(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(
                 request,
-                f"Application {application.reference} has been submitted. We have emailed you "
-                "and your organisation's leads a confirmation. Its answers and evidence are now "
-                "locked.",
+                f"Your response has been sent. The assessors of application "
+                f"{application.reference} have been told and can see what changed. Its answers "
+                "and evidence are locked again."
+                if responding
+                else f"Application {application.reference} has been submitted. We have emailed "
+                "you and your organisation's leads a confirmation. Its answers and evidence are "
+                "now locked.",
             )
             return redirect("accreditation:application_detail", pk=application.pk)
     return render(
@@ -465,6 +482,8 @@ def application_submit(request: HttpRequest, pk: int) -> HttpResponse:
             "gaps": gaps,
             "form": form,
             "declaration": services.declaration_text(application),
+            "responding": responding,
+            "information": open_information_request(application) if responding else None,
         },
         status=200 if not gaps or request.method == "GET" else 409,
     )

@@ -35,10 +35,12 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.permissions import is_provider_user
-from accreditation.models import Application, EvidenceDocument, Response
+from accreditation.models import Application, ApplicationStatus, EvidenceDocument, Response
+from accreditation.permissions import is_member_of_applicant
 from accreditation.selectors import evidence as selectors
 from accreditation.selectors.applications import applications_for_user, response_problems
 from accreditation.selectors.evidence import evidence_used_bytes
+from accreditation.selectors.information import criterion_is_open, reopened_criterion_ids
 from accreditation.services import evidence as services
 from accreditation.services.evidence import EvidenceRefused
 from accreditation.uploads import EvidenceUploadHandler, attachment_header
@@ -50,6 +52,8 @@ from qismet_portal.permissions import permission_required
 VIEW = "accreditation.view_application"
 EDIT = "accreditation.edit_application"
 DOWNLOAD = "accreditation.download_evidence"
+CHANGE_RESPONSE = "accreditation.change_response"
+REPLACE = "accreditation.replace_evidence"
 
 
 def _scoped_application(request: HttpRequest, pk: int, **_kwargs) -> Application:
@@ -78,16 +82,21 @@ def _refuse_change(
     pk: int,
     back: str | None = None,
     refuse_upload=None,
+    target=None,
 ) -> HttpResponse | None:
-    """None when this person may change this application's evidence now; otherwise the answer:
-    sign in, 404 (out of scope), a message and the way back (their application is no longer a
-    draft, or the upload cannot fit in what is left of the allowance), or 403 (may look but
-    never change, e.g. administrators). ``refuse_upload(application, problems)``, when given,
-    answers an upload too big for the allowance in place instead of sending people away."""
+    """None when this person may change this evidence now; otherwise the answer: sign in, 404
+    (out of scope), a message and the way back (their application is no longer a draft, the
+    criterion is not one re-opened by a request for more information, or the upload cannot fit
+    in what is left of the allowance), or 403 (may look but never change, e.g. administrators).
+    ``target(application)`` gives the rule and the object it is asked of (a criterion's
+    response, or a file); by default the whole application. ``refuse_upload(application,
+    problems)``, when given, answers an upload too big for the allowance in place instead of
+    sending people away."""
     if not request.user.is_authenticated:
         return redirect_to_login(request.get_full_path())
     application = _scoped_application(request, pk)
-    if request.user.has_perm(EDIT, application):
+    perm, obj = target(application) if target is not None else (EDIT, application)
+    if request.user.has_perm(perm, obj):
         problem = _over_quota_problem(request, application)
         if problem is None:
             return None
@@ -95,10 +104,39 @@ def _refuse_change(
             return refuse_upload(application, [problem])
         messages.error(request, problem)
         return _go(request, back or reverse("accreditation:evidence_library", args=[pk]))
-    if is_provider_user(request.user) and not application.is_editable:
-        messages.error(request, _not_editable(application))
-        return _go(request, back or reverse("accreditation:evidence_library", args=[pk]))
+    if is_provider_user(request.user) and is_member_of_applicant(request.user, application):
+        if application.status == ApplicationStatus.INFORMATION_REQUESTED:
+            messages.error(request, _not_reopened(application, obj))
+            return _go(request, back or reverse("accreditation:evidence_library", args=[pk]))
+        if not application.is_editable:
+            messages.error(request, _not_editable(application))
+            return _go(request, back or reverse("accreditation:evidence_library", args=[pk]))
     raise PermissionDenied
+
+
+def _response_target(criterion_pk: int):
+    """The rule for changing one criterion's evidence, asked of its response."""
+
+    def target(application: Application):
+        response = selectors.response_in(application=application, criterion_pk=criterion_pk)
+        response.application = application
+        return CHANGE_RESPONSE, response
+
+    return target
+
+
+def _not_reopened(application: Application, obj) -> str:
+    if isinstance(obj, Response):
+        return (
+            f"Criterion {obj.criterion.code} is not one of the criteria the assessors asked "
+            "about, so its evidence cannot be changed. Only the criteria named in the request "
+            "for more information are open again."
+        )
+    return (
+        "This file is not used by any of the criteria the assessors asked about, so it cannot "
+        "be changed. Only the criteria named in the request for more information are open "
+        "again."
+    )
 
 
 def _go(request: HttpRequest, url: str) -> HttpResponse:
@@ -166,6 +204,19 @@ def evidence_library(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+def _scoped_replace(application: Application, document: EvidenceDocument) -> dict | None:
+    """While more information is requested, which criteria a replacement of ``document`` would
+    change (the re-opened ones) and which keep the current version."""
+    if application.status != ApplicationStatus.INFORMATION_REQUESTED:
+        return None
+    reopened = reopened_criterion_ids(application)
+    links = list(document.links.all())
+    return {
+        "moving": [link for link in links if link.response.criterion_id in reopened],
+        "staying": [link for link in links if link.response.criterion_id not in reopened],
+    }
+
+
 def _render_detail(
     request: HttpRequest,
     application: Application,
@@ -182,7 +233,8 @@ def _render_detail(
             "document": document,
             "revisions": document.revisions.all(),
             "links": document.links.all(),
-            "can_edit": request.user.has_perm(EDIT, application),
+            "can_edit": request.user.has_perm(REPLACE, document),
+            "scoped_replace": _scoped_replace(application, document),
             "limits": selectors.upload_limits(),
             "errors": errors or [],
         },
@@ -195,6 +247,7 @@ def _render_detail(
 def evidence_detail(request: HttpRequest, pk: int, document_pk: int) -> HttpResponse:
     application = _scoped_application(request, pk)
     document = selectors.evidence_document(application=application, document_pk=document_pk)
+    document.application = application
     return _render_detail(request, application, document)
 
 
@@ -211,6 +264,7 @@ def _render_panel(
     """The criterion's evidence panel alone, for the upload form that htmx sends from the
     criterion page: the page is never left, so nothing typed elsewhere on it is lost."""
     panel = selectors.evidence_panel(application=application, response=response)
+    response.application = application
     return render(
         request,
         "accreditation/evidence/_panel.html",
@@ -218,14 +272,14 @@ def _render_panel(
             "application": application,
             "response": response,
             "panel": panel,
-            "can_edit": request.user.has_perm(EDIT, application),
+            "can_edit": request.user.has_perm(CHANGE_RESPONSE, response),
             "evidence_errors": errors or [],
             "evidence_pointer": pointer,
             "evidence_notice": notice,
             "fragment": True,
             # The note above the answer ("Mandatory: no evidence linked yet") follows suit.
             "answer_problems": response_problems(response, evidence_count=len(panel["links"]))
-            if application.is_editable
+            if criterion_is_open(application, response.criterion_id)
             else None,
         },
         status=status,
@@ -300,7 +354,9 @@ def evidence_upload(request: HttpRequest, pk: int, criterion_pk: int) -> HttpRes
         return _upload_refused(request, application, response, problems)
 
     back = reverse("accreditation:response_edit", args=[pk, criterion_pk])
-    if refusal := _refuse_change(request, pk, back=back, refuse_upload=refuse):
+    if refusal := _refuse_change(
+        request, pk, back=back, refuse_upload=refuse, target=_response_target(criterion_pk)
+    ):
         return refusal
     application = _scoped_application(request, pk)
     response = selectors.response_in(application=application, criterion_pk=criterion_pk)
@@ -355,12 +411,22 @@ def evidence_replace(request: HttpRequest, pk: int, document_pk: int) -> HttpRes
         return HttpResponseNotAllowed(["POST"])
     handler = EvidenceUploadHandler(request)
     request.upload_handlers = [handler]
+
+    def target(application: Application):
+        document = selectors.evidence_document(application=application, document_pk=document_pk)
+        document.application = application
+        return REPLACE, document
+
     if refusal := _refuse_change(
-        request, pk, back=reverse("accreditation:evidence_detail", args=[pk, document_pk])
+        request,
+        pk,
+        back=reverse("accreditation:evidence_detail", args=[pk, document_pk]),
+        target=target,
     ):
         return refusal
     application = _scoped_application(request, pk)
     document = selectors.evidence_document(application=application, document_pk=document_pk)
+    document.application = application
     return _replacement_received(
         request, application=application, document=document, handler=handler
     )
@@ -396,12 +462,19 @@ def _replacement_received(
     except DomainError as error:
         messages.error(request, str(error))
         return redirect(_detail_url(application, document.pk))
-    messages.success(
-        request,
-        f"“{revision.original_name}” is now the current version (version {revision.number}). "
-        "Earlier versions are kept below.",
-    )
-    return redirect(_detail_url(application, document.pk))
+    if revision.document_id != document.pk:
+        messages.success(
+            request,
+            f"“{revision.original_name}” (version {revision.number}) is now the evidence for the "
+            "criteria the assessors asked about. The other criteria keep the earlier version.",
+        )
+    else:
+        messages.success(
+            request,
+            f"“{revision.original_name}” is now the current version (version {revision.number}). "
+            "Earlier versions are kept below.",
+        )
+    return redirect(_detail_url(application, revision.document_id))
 
 
 # --- linking and unlinking ------------------------------------------------------------------
@@ -410,7 +483,7 @@ def _replacement_received(
 @require_POST
 def evidence_link(request: HttpRequest, pk: int, criterion_pk: int) -> HttpResponse:
     """Use a file already in the application as evidence for this criterion too."""
-    if refusal := _refuse_change(request, pk):
+    if refusal := _refuse_change(request, pk, target=_response_target(criterion_pk)):
         return refusal
     application = _scoped_application(request, pk)
     response = selectors.response_in(application=application, criterion_pk=criterion_pk)
@@ -458,7 +531,11 @@ def evidence_unlink(request: HttpRequest, pk: int, link_pk: int) -> HttpResponse
     application = _scoped_application(request, pk)
     link = selectors.evidence_link_in(application=application, link_pk=link_pk)
     back = _safe_next(request, _criterion_url(application, link.response.criterion_id))
-    if refusal := _refuse_change(request, pk, back=back):
+    link.response.application = application
+
+    if refusal := _refuse_change(
+        request, pk, back=back, target=lambda _application: (CHANGE_RESPONSE, link.response)
+    ):
         return refusal
     name = link.document.current.original_name if link.document.current_id else "The file"
     code = link.response.criterion.code

@@ -97,6 +97,24 @@ def in_assessment(stage: Stage | None = None, *, lead=None, second=None, **kwarg
     return stage
 
 
+def information_requested(
+    stage: Stage | None = None, *, criteria=None, by=None, due_on=None, **kwargs
+) -> Stage:
+    """In assessment, then the lead assessor (or ``by``) asks for more information on
+    ``criteria`` (the first criterion by default), through the real service."""
+    from accreditation.services.information import information_request_raise
+
+    stage = stage or in_assessment(**kwargs)
+    information_request_raise(
+        application=stage.application,
+        user=by or stage.lead.assessor,
+        criteria=criteria if criteria is not None else stage.criteria[:1],
+        message="Please send the latest safeguarding policy and say who approved it.",
+        due_on=due_on or timezone.localdate() + datetime.timedelta(days=14),
+    )
+    return stage.refresh()
+
+
 def scores_give(stage: Stage, assignment: Assignment, level: str = "met", *, complete=True):
     """``assignment``'s assessor scores every criterion ``level`` through the scoring service
     (and completes through it if asked: when both have completed, the application moves to
@@ -161,6 +179,7 @@ __all__ = [
     "awaiting_decision",
     "in_assessment",
     "in_moderation",
+    "information_requested",
     "scores_give",
     "submitted_application",
 ]
