@@ -13,6 +13,7 @@ from accreditation.selectors.applications import (
     application_list_for_user,
     application_status_counts,
 )
+from accreditation.selectors.screening import screening_counts
 from providers.selectors import organisation_count, organisation_for_user
 from standards.selectors import published_versions, standards_summary
 
@@ -26,6 +27,7 @@ def _administrator(request: HttpRequest) -> HttpResponse:
         "organisation_count": organisation_count(),
         **assessor_counts(),
         "application_counts": application_status_counts(),
+        "screening": screening_counts(),
     }
     return render(request, "accounts/home_administrator.html", context)
 

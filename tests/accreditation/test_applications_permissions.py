@@ -75,8 +75,10 @@ def _person(role: str, application, request):
 def test_the_lists_cover_every_application_url():
     from accreditation.urls import urlpatterns
 
+    from .test_screening_permissions import URL_NAMES as SCREENING_URLS
+
     ours = {p.name for p in urlpatterns if not p.name.startswith("evidence_")}
-    assert ours == set(ALL_URLS)
+    assert ours - set(SCREENING_URLS) == set(ALL_URLS)
 
 
 @pytest.mark.parametrize("name", ALL_URLS)
