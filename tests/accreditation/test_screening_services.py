@@ -84,7 +84,9 @@ def test_only_administrators_screen(assessor):
     with pytest.raises(DomainError):
         application_accept(application=stage.application, user=assessor)
     with pytest.raises(DomainError):
-        application_return(application=stage.application, user=stage.application.started_by, reasons="x")
+        application_return(
+            application=stage.application, user=stage.application.started_by, reasons="x"
+        )
     stage.application.refresh_from_db()
     assert stage.application.status == ApplicationStatus.SUBMITTED
 
