@@ -1,6 +1,7 @@
 """Account use cases. Every account is created by someone with the right to do so."""
 
 import logging
+from collections.abc import Callable
 
 from django.db import IntegrityError, transaction
 
@@ -11,6 +12,18 @@ from .models import Role, User
 from .tasks import send_account_invitation, send_signin_unlock_link
 
 logger = logging.getLogger(__name__)
+
+#: What other apps set up for a new account of a role (``register_account_setup``): accounts
+#: sits below them and must not import them, so they tell it what to call.
+_ACCOUNT_SETUP: dict[str, list[Callable[[User], object]]] = {}
+
+
+def register_account_setup(role: Role, setup: Callable[[User], object]) -> None:
+    """Call ``setup(user)`` inside the transaction that creates every new account of ``role``
+    (an assessor needs an assessor profile before anyone can assign them)."""
+    hooks = _ACCOUNT_SETUP.setdefault(role, [])
+    if setup not in hooks:
+        hooks.append(setup)
 
 
 @transaction.atomic
@@ -32,6 +45,8 @@ def user_create_and_invite(
             )
     except IntegrityError:  # created by someone else a moment ago
         raise DomainError(f"There is already an account for {email}.") from None
+    for setup in _ACCOUNT_SETUP.get(role, ()):
+        setup(user)
     invited_by_id = created_by.pk if created_by else None
     enqueue(send_account_invitation, user.pk, invited_by_id)
     return user

@@ -24,8 +24,13 @@ class AccreditationConfig(AppConfig):
     verbose_name = "Accreditation"
 
     def ready(self) -> None:
+        from accounts.models import Role
+        from accounts.services import register_account_setup
         from providers.locks import register_programme_lock
 
         from . import permissions  # noqa: F401  (registers this app's rules)
+        from .services.assignments import assessor_profile_ensure
 
         register_programme_lock(_programme_lock)
+        # Every new assessor gets an assessor profile with their account.
+        register_account_setup(Role.ASSESSOR, assessor_profile_ensure)

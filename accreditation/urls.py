@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import applications, evidence, information, scoring
+from .views import applications, assessors, evidence, information, scoring, screening
 
 app_name = "accreditation"
 urlpatterns = [
@@ -49,6 +49,16 @@ urlpatterns = [
         name="evidence_download",
     ),
     # screening, assessor profiles and assignment (views/screening.py, views/assessors.py)
+    path("screening/", screening.screening_queue, name="screening_queue"),
+    path("<int:pk>/screening/", screening.application_screen, name="application_screen"),
+    path("<int:pk>/assessors/", screening.assignment_manage, name="assignment_manage"),
+    path(
+        "assignments/<int:assignment_pk>/",
+        screening.assignment_respond,
+        name="assignment_respond",
+    ),
+    path("assessors/me/interests/", assessors.interests_mine, name="interests_mine"),
+    path("assessors/<int:user_pk>/", assessors.assessor_profile, name="assessor_profile"),
     # scoring and evidence preview (views/scoring.py)
     path("<int:pk>/scoring/", scoring.scoring_overview, name="scoring_overview"),
     path("<int:pk>/scoring/complete/", scoring.scoring_complete, name="scoring_complete"),

@@ -147,8 +147,7 @@ CASES = [
             "name": "Peer Mentors for Mental Health",
             "conditions": "Depression; anxiety",
             "delivery_mode": DeliveryMode.ONE_TO_ONE,
-            "description": "Peer mentors with lived experience meet people weekly for ten "
-            "weeks.",
+            "description": "Peer mentors with lived experience meet people weekly for ten weeks.",
         },
         "awaiting_decision",
         assessors=(TOM, PRIYA),
@@ -189,9 +188,7 @@ def _pdf(title: str, lines: list[str]) -> bytes:
         b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
         b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] "
         b"/Resources << /Font << /F1 5 0 R >> >> /Contents 4 0 R >>",
-        b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(stream)
-        + stream
-        + b"\nendstream",
+        b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(stream) + stream + b"\nendstream",
         b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
     ]
     out = bytearray(b"%PDF-1.7\n")

@@ -15,6 +15,7 @@ from accreditation.selectors.applications import (
     application_status_counts,
 )
 from accreditation.selectors.scoring import assignments_for_assessor
+from accreditation.selectors.screening import screening_counts
 from providers.selectors import organisation_count, organisation_for_user
 from standards.selectors import published_versions, standards_summary
 
@@ -28,6 +29,7 @@ def _administrator(request: HttpRequest) -> HttpResponse:
         "organisation_count": organisation_count(),
         **assessor_counts(),
         "application_counts": application_status_counts(),
+        "screening": screening_counts(),
     }
     # An administrator who also assesses sees their own assignments too.
     if AssessorProfile.objects.filter(user=request.user).exists():

@@ -11,6 +11,7 @@ from accounts.permissions import is_administrator, is_provider_user
 from providers.models import MembershipRole
 from providers.selectors import membership_for_user
 
+from . import screening  # noqa: F401  (registers the screening and assignment rules)
 from .staff import is_assigned_assessor
 
 

@@ -21,14 +21,19 @@ from accreditation.models import (
     Recommendation,
     SubmissionRecord,
 )
+from accreditation.services.assignments import (
+    assessor_profile_ensure,
+    assignment_accept,
+    assignment_create,
+)
+from accreditation.services.screening import application_accept
 from accreditation.services.transitions import application_transition
+from qismet_portal.working_days import add_working_days
 from standards.models import Criterion
 from tests.factories import AdministratorFactory, AssessorFactory
 
 from .factories import started_application
 from .test_applications import complete, submit
-
-COI_TEXT = "I declare that I have no conflict of interest with this provider."
 
 
 @dataclass
@@ -72,26 +77,22 @@ def submitted_application(*, criteria_per_theme: int = 2, organisation=None, **k
 
 
 def _assignment(stage: Stage, role: str, assessor) -> Assignment:
-    assignment = Assignment.objects.create(
+    """``assessor`` is offered ``role`` and accepts, signing the declaration."""
+    assessor_profile_ensure(assessor)
+    offered = assignment_create(
         application=stage.application,
         assessor=assessor,
         role=role,
-        assigned_by=stage.administrator,
-        due_on=timezone.localdate() + datetime.timedelta(days=28),
+        due_on=add_working_days(timezone.localdate(), 20),
+        user=stage.administrator,
     )
-    assignment.accept()
-    assignment.declaration_text = COI_TEXT
-    assignment.declared_at = assignment.responded_at = timezone.now()
-    assignment.save()
-    return assignment
+    return assignment_accept(assignment=offered, user=assessor, confirmed=True)
 
 
 def in_assessment(stage: Stage | None = None, *, lead=None, second=None, **kwargs) -> Stage:
     """Accepted at screening, with two assessors who have accepted and declared."""
     stage = stage or submitted_application(**kwargs)
-    stage.application = application_transition(
-        application=stage.application, transition="accept", actor=stage.administrator
-    )
+    stage.application = application_accept(application=stage.application, user=stage.administrator)
     stage.lead = _assignment(stage, AssignmentRole.LEAD, lead or AssessorFactory())
     stage.second = _assignment(stage, AssignmentRole.SECOND, second or AssessorFactory())
     return stage
@@ -174,7 +175,6 @@ def awaiting_decision(
 
 
 __all__ = [
-    "COI_TEXT",
     "Stage",
     "awaiting_decision",
     "in_assessment",

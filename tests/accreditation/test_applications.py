@@ -846,5 +846,5 @@ def test_home_pages_show_applications(login, administrator):
     assert application.reference in contributor_home
     assert reverse("accreditation:application_start") not in contributor_home
     admin_home = login(administrator).get(reverse("home")).content.decode()
-    assert "0 submitted and waiting for screening; 1 in draft" in admin_home
+    assert "0 waiting for screening; 0 needing assessors; 1 in draft" in admin_home
     assert reverse("accreditation:application_list") in admin_home

@@ -76,13 +76,16 @@ def test_the_lists_cover_every_application_url():
     from accreditation.urls import urlpatterns
 
     from .test_information_permissions import INFORMATION_URLS
+    from .test_screening_permissions import URL_NAMES as SCREENING_URLS
 
-    # Evidence, scoring and information URLs have their own matrices
-    # (test_evidence_permissions.py, test_scoring.py, test_information_permissions.py).
+    # Evidence, scoring, information and screening URLs have their own matrices
+    # (test_evidence_permissions.py, test_scoring.py, test_information_permissions.py,
+    # test_screening_permissions.py).
+    others = set(INFORMATION_URLS) | set(SCREENING_URLS)
     ours = {
         p.name
         for p in urlpatterns
-        if not p.name.startswith(("evidence_", "scoring_")) and p.name not in INFORMATION_URLS
+        if not p.name.startswith(("evidence_", "scoring_")) and p.name not in others
     }
     assert ours == set(ALL_URLS)
 
