@@ -4,3 +4,4 @@ own URLs plus a reference page; see bench/urls.py). Never used by the portal its
 from qismet_portal.settings.local import *  # noqa: F403
 
 ROOT_URLCONF = "bench.urls"
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"  # the seeding sends emails

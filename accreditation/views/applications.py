@@ -44,7 +44,7 @@ from accreditation.selectors.applications import (
     start_choices,
     submission_gaps,
 )
-from accreditation.selectors.evidence import evidence_panel
+from accreditation.selectors.evidence import evidence_panel, evidence_search
 from accreditation.services import applications as services
 from qismet_portal.exceptions import DomainError
 from qismet_portal.permissions import permission_required
@@ -381,6 +381,12 @@ def _render_criterion_page(
 ) -> HttpResponse:
     response, criterion = page.response, page.criterion
     panel = evidence_panel(application=application, response=response)
+    # Without JavaScript the file search is a plain GET form on this page (?q=...).
+    search = (
+        evidence_search(application=application, response=response, query=request.GET["q"])
+        if can_edit and request.method == "GET" and "q" in request.GET
+        else None
+    )
     context = {
         "application": application,
         "page": page,
@@ -395,6 +401,7 @@ def _render_criterion_page(
         if application.is_editable
         else [],
         "panel": panel,
+        "search": search,
         **extra,
     }
     return render(request, "accreditation/response_edit.html", context, status=status)
