@@ -82,7 +82,7 @@ def client(login, provider_user):
 def test_the_search_matches_names_containing_the_text_in_any_case(
     client, provider_user, draft, responses
 ):
-    policy, log, budget = add_files(
+    policy, log, _budget = add_files(
         draft,
         provider_user,
         ["Safeguarding policy.pdf", "staff SAFEGUARDING log.docx", "Budget 2025.xlsx"],
@@ -135,9 +135,7 @@ def test_the_search_leaves_out_files_already_used_for_this_criterion(
     assert offered(html) == [elsewhere.pk, unused.pk]
 
 
-def test_the_search_never_finds_another_applications_files(
-    client, provider_user, draft, responses
-):
+def test_the_search_never_finds_another_applications_files(client, provider_user, draft, responses):
     other = started_application(lead=provider_user)  # the same organisation, another programme
     add_files(other, provider_user, ["policy of the other application.pdf"])
     html = client.get(search_url(draft, responses[0]), {"q": "policy"}, **HTMX).content.decode()
@@ -282,9 +280,7 @@ def test_the_criterion_page_costs_the_same_with_2_or_200_files(login):
             (
                 count_queries(client, url),
                 count_queries(client, url, {"q": "file"}),
-                count_queries(
-                    client, search_url(application, responses[0]), {"q": "file"}, **HTMX
-                ),
+                count_queries(client, search_url(application, responses[0]), {"q": "file"}, **HTMX),
             )
         )
     assert costs[0] == costs[1]
