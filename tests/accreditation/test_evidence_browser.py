@@ -136,9 +136,11 @@ def test_evidence_from_the_criterion_page_to_the_library(
     results = panel.get_by_role("list", name="Files whose name contains “safeguarding”")
     expect(results).to_be_visible()  # fetched while typing (htmx), the page not left
     assert results.get_by_role("listitem").count() == 1
+    assert_accessible("file search results")
+    panel.screenshot(path=str(screenshot("evidence-search").with_name("evidence-search.png")))
     panel.locator("input[name=pointer]").last.fill("appendix B")
     results.get_by_role(
-        "button", name="Use for this criterion: Safeguarding policy 2025.pdf"
+        "button", name=re.compile(r"^Use for this criterion\W+Safeguarding policy 2025\.pdf$")
     ).click()
     assert page.get_by_text(re.compile("is now also evidence for criterion")).is_visible()
     assert page.get_by_text("appendix B").first.is_visible()
