@@ -29,6 +29,11 @@ urlpatterns = [
         name="evidence_link",
     ),
     path(
+        "<int:pk>/criteria/<int:criterion_pk>/evidence/search/",
+        evidence.evidence_search,
+        name="evidence_search",
+    ),
+    path(
         "<int:pk>/evidence/links/<int:link_pk>/remove/",
         evidence.evidence_unlink,
         name="evidence_unlink",

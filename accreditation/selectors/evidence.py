@@ -51,38 +51,70 @@ def evidence_used_bytes(application: Application) -> int:
     )
 
 
+#: How many recently uploaded files the criterion page offers without a search.
+QUICK_PICKS = 5
+#: How many matches a search of the application's files shows at most.
+SEARCH_LIMIT = 20
+#: A search longer than any file name cannot match; longer queries are cut to this.
+SEARCH_QUERY_MAX_LENGTH = EvidenceRevision._meta.get_field("original_name").max_length
+
+
+def _reusable_documents(application: Application, response: Response) -> QuerySet:
+    """The application's files (with a current version) not yet evidence for ``response``."""
+    return (
+        EvidenceDocument.objects.filter(application=application, current__isnull=False)
+        .exclude(links__response=response)
+        .select_related("current")
+    )
+
+
 def evidence_panel(*, application: Application, response: Response) -> dict:
     """The evidence of one criterion, for ``accreditation/evidence/_panel.html``.
 
-    ``links``: this criterion's links with each document's current revision. ``available``:
-    the application's other files, which the "use a file already in this application" form
-    offers. ``quota_left``: bytes still free in the application's allowance, so the page can
-    stop a batch that would not fit before it is sent. Three queries, whatever the number of
-    files.
+    ``links``: this criterion's links with each document's current revision. ``recent``: the
+    few most recently uploaded files not yet used here, offered as quick picks; every other
+    file is found with the search (``evidence_search``), so the page's size and cost stay the
+    same however many files the application has (an application may hold hundreds).
+    ``quota_left``: bytes still free in the application's allowance, so the page can stop a
+    batch that would not fit before it is sent. Three queries, whatever the number of files.
     """
     links = list(
         EvidenceLink.objects.filter(response=response)
         .select_related("document__current", "added_by")
         .order_by("created_at", "pk")
     )
-    linked = {link.document_id for link in links}
-    available = [
-        document
-        for document in EvidenceDocument.objects.filter(
-            application=application, current__isnull=False
-        )
-        .select_related("current")
-        .order_by("current__original_name", "pk")
-        if document.pk not in linked
-    ]
+    recent = list(
+        _reusable_documents(application, response).order_by("-current__uploaded_at", "-pk")[
+            :QUICK_PICKS
+        ]
+    )
     used = evidence_used_bytes(application)
     quota = settings.EVIDENCE_APPLICATION_QUOTA_BYTES
     return {
         "links": links,
-        "available": available,
+        "recent": recent,
         "limits": upload_limits(),
         "quota_bytes": quota,
         "quota_left": max(quota - used, 0),
+    }
+
+
+def evidence_search(*, application: Application, response: Response, query: str) -> dict:
+    """Files of the application whose name contains ``query`` (any case) and that are not yet
+    evidence for ``response``: at most ``SEARCH_LIMIT``, by name; ``more`` says whether others
+    matched too (so the page can ask for more of the name). One query."""
+    query = query.strip()[:SEARCH_QUERY_MAX_LENGTH]
+    if not query:
+        return {"query": "", "results": [], "more": False}
+    matches = list(
+        _reusable_documents(application, response)
+        .filter(current__original_name__icontains=query)
+        .order_by("current__original_name", "pk")[: SEARCH_LIMIT + 1]
+    )
+    return {
+        "query": query,
+        "results": matches[:SEARCH_LIMIT],
+        "more": len(matches) > SEARCH_LIMIT,
     }
 
 

@@ -37,6 +37,7 @@ from accreditation.tasks import (
 from providers.models import Membership
 from qismet_portal.exceptions import DomainError
 from qismet_portal.outbox import enqueue
+from qismet_portal.working_days import add_working_days
 from standards.models import Criterion
 
 from .history import event_record
@@ -48,26 +49,10 @@ MESSAGE_MAX = 5_000
 NOTE_MAX = 2_000
 
 
-def _add_weekdays(start: datetime.date, days: int) -> datetime.date:
-    """``days`` weekdays after ``start`` (Saturdays and Sundays skipped). Bank holidays are not
-    known here; ``qismet_portal.working_days.add_working_days`` knows them and is used instead
-    where it exists."""
-    current = start
-    while days > 0:
-        current += datetime.timedelta(days=1)
-        if current.weekday() < 5:
-            days -= 1
-    return current
-
-
 def information_request_default_due_on(today: datetime.date | None = None) -> datetime.date:
-    """The date a request is due by unless the assessor chooses another: 10 working days."""
-    today = today or timezone.localdate()
-    try:
-        from qismet_portal.working_days import add_working_days
-    except ImportError:  # the bank-holiday-aware calendar is not installed
-        return _add_weekdays(today, DEFAULT_WORKING_DAYS)
-    return add_working_days(today, DEFAULT_WORKING_DAYS)
+    """The date a request is due by unless the assessor chooses another: 10 working days
+    (weekends and England-and-Wales bank holidays are not working days."""
+    return add_working_days(today or timezone.localdate(), DEFAULT_WORKING_DAYS)
 
 
 # --- who hears about it ---------------------------------------------------------------------

@@ -45,7 +45,7 @@ from accreditation.selectors.applications import (
     start_choices,
     submission_gaps,
 )
-from accreditation.selectors.evidence import evidence_panel
+from accreditation.selectors.evidence import evidence_panel, evidence_search
 from accreditation.selectors.information import criterion_is_open, open_information_request
 from accreditation.services import applications as services
 from qismet_portal.exceptions import DomainError
@@ -394,6 +394,12 @@ def _render_criterion_page(
 ) -> HttpResponse:
     response, criterion = page.response, page.criterion
     panel = evidence_panel(application=application, response=response)
+    # Without JavaScript the file search is a plain GET form on this page (?q=...).
+    search = (
+        evidence_search(application=application, response=response, query=request.GET["q"])
+        if can_edit and request.method == "GET" and "q" in request.GET
+        else None
+    )
     context = {
         "application": application,
         "page": page,
@@ -410,6 +416,7 @@ def _render_criterion_page(
         "panel": panel,
         "reopened": application.status == ApplicationStatus.INFORMATION_REQUESTED
         and criterion_is_open(application, criterion.pk),
+        "search": search,
         **extra,
     }
     return render(request, "accreditation/response_edit.html", context, status=status)

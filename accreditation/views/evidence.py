@@ -30,7 +30,7 @@ from django.http import (
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_POST
 
@@ -305,6 +305,37 @@ def _upload_refused(
         criterion_pk=response.criterion_id,
         errors=problems,
         pointer=pointer,
+    )
+
+
+@require_GET
+@permission_required(
+    CHANGE_RESPONSE,
+    lambda request, pk, criterion_pk: _response_target(criterion_pk)(
+        _scoped_application(request, pk)
+    )[1],
+)
+def evidence_search(request: HttpRequest, pk: int, criterion_pk: int) -> HttpResponse:
+    """The application's files whose names contain ``q``, to use for this criterion: the
+    results that htmx puts under the search box on the criterion page. Only people who may
+    change the evidence now get an answer (the search exists to link files). Visited without
+    htmx, it sends the browser to the criterion page, which shows the same results."""
+    application = _scoped_application(request, pk)
+    response = selectors.response_in(application=application, criterion_pk=criterion_pk)
+    query = request.GET.get("q", "")[: selectors.SEARCH_QUERY_MAX_LENGTH]
+    if not request.htmx:
+        url = _criterion_url(application, response.criterion_id)
+        return redirect(f"{url}?{urlencode({'q': query})}#evidence-reuse-{response.pk}")
+    return render(
+        request,
+        "accreditation/evidence/_search_results.html",
+        {
+            "application": application,
+            "response": response,
+            "search": selectors.evidence_search(
+                application=application, response=response, query=query
+            ),
+        },
     )
 
 

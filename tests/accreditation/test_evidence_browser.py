@@ -131,11 +131,19 @@ def test_evidence_from_the_criterion_page_to_the_library(
         + reverse("accreditation:response_edit", args=[application.pk, second.criterion_id])
     )
     panel = page.get_by_role("region", name="Evidence for this criterion")
-    chosen = panel.locator("option", has_text="Safeguarding policy 2025.pdf").get_attribute("value")
-    panel.get_by_label("File", exact=True).select_option(chosen)
+    assert panel.get_by_role("list", name="Recently uploaded files").is_visible()
+    panel.get_by_label("Find a file already in this application").fill("safeguarding")
+    results = panel.get_by_role("list", name="Files whose name contains “safeguarding”")
+    expect(results).to_be_visible()  # fetched while typing (htmx), the page not left
+    assert results.get_by_role("listitem").count() == 1
+    assert_accessible("file search results")
+    panel.screenshot(path=str(screenshot("evidence-search").with_name("evidence-search.png")))
     panel.locator("input[name=pointer]").last.fill("appendix B")
-    panel.get_by_role("button", name="Use this file").click()
+    results.get_by_role(
+        "button", name=re.compile(r"^Use for this criterion\W+Safeguarding policy 2025\.pdf$")
+    ).click()
     assert page.get_by_text(re.compile("is now also evidence for criterion")).is_visible()
+    assert page.get_by_text("appendix B").first.is_visible()
 
     page.goto(live_server.url + reverse("accreditation:evidence_library", args=[application.pk]))
     assert page.get_by_role("heading", level=1, name="Evidence library").is_visible()

@@ -31,7 +31,6 @@ from accreditation.selectors.submissions import submission_records_for
 from accreditation.services import evidence as evidence_services
 from accreditation.services.applications import response_save
 from accreditation.services.information import (
-    _add_weekdays,
     information_request_default_due_on,
     information_request_raise,
     information_requests_overdue_flag,
@@ -205,11 +204,11 @@ def test_a_request_needs_criteria_a_message_and_a_future_date(kwargs, words):
 
 def test_the_default_due_date_is_ten_working_days_ahead():
     monday = datetime.date(2025, 6, 2)
-    assert _add_weekdays(monday, 10) == datetime.date(2025, 6, 16)
-    friday = datetime.date(2025, 6, 6)
-    assert _add_weekdays(friday, 1) == datetime.date(2025, 6, 9)
-    due = information_request_default_due_on(monday)
-    assert due.weekday() < 5 and due >= datetime.date(2025, 6, 16)
+    assert information_request_default_due_on(monday) == datetime.date(2025, 6, 16)
+    # Over Christmas: 25, 26 (observed 28) December 2026 and 1 January 2027 are bank holidays.
+    assert information_request_default_due_on(datetime.date(2026, 12, 21)) == datetime.date(
+        2027, 1, 7
+    )
 
 
 # --- only the named criteria re-open --------------------------------------------------------
