@@ -13,6 +13,7 @@ from . import services, throttle
 from .forms import AssessorCreateForm, ProfileForm, SigninUnlockRequestForm
 from .models import Role, User
 from .selectors import assessor_list
+from .two_step import has_second_factor
 
 
 @login_required
@@ -23,7 +24,12 @@ def profile(request: HttpRequest) -> HttpResponse:
         messages.success(request, "Your profile has been saved.")
         return redirect("profile")
     organisation = organisation_for_user(request.user)
-    return render(request, "accounts/profile.html", {"form": form, "organisation": organisation})
+    context = {
+        "form": form,
+        "organisation": organisation,
+        "two_step_on": has_second_factor(request.user),
+    }
+    return render(request, "accounts/profile.html", context)
 
 
 @permission_required("accounts.manage_assessors")
