@@ -189,6 +189,9 @@ MFA_PASSKEY_LOGIN_ENABLED = False
 MFA_TOTP_ISSUER = "QISMET portal"
 MFA_TOTP_TOLERANCE = 1  # accept the code either side of now: phone clocks drift
 MFA_RECOVERY_CODE_COUNT = 10
+# Addresses are never "verified" in allauth's sense here (ACCOUNT_EMAIL_VERIFICATION is "none"):
+# accounts are made by administrators and set up from a link emailed to that address.
+MFA_ALLOW_UNVERIFIED_EMAIL = True
 MFA_FORMS = {
     "authenticate": "accounts.forms.TwoStepAuthenticateForm",
     "reauthenticate": "accounts.forms.TwoStepReauthenticateForm",
