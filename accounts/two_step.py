@@ -13,7 +13,8 @@ How a staff sign-in goes:
 * with none set up yet (a new assessor, say): the password signs them in, and
   ``StaffTwoStepMiddleware`` sends every request to the set-up page (``mfa_activate_totp``).
   Setting up proves the code works, so it counts as the second factor for that session
-  (``record_setup_as_authentication``) and they go on to their recovery codes;
+  (``record_setup_as_authentication``, from ``accounts.views.two_step_activate``, which takes
+  over allauth's ``mfa_activate_totp`` URL) and they go on to their recovery codes;
 * a session signed in some other way (one made before two-step verification existed, or by a
   password reset) while an authenticator exists is sent to ``mfa_reauthenticate`` for a code.
 
@@ -83,18 +84,16 @@ def session_used_second_factor(request: HttpRequest) -> bool:
     return any(record.get("method") == "mfa" for record in records)
 
 
-def record_setup_as_authentication(sender, request, user, authenticator, **kwargs) -> None:
+def record_setup_as_authentication(request: HttpRequest, authenticator: Authenticator) -> None:
     """Setting up an authenticator app means typing a code it made: the same proof allauth's
     code step asks for, so it is recorded the same way (method "mfa")."""
-    if (
-        request is None
-        or authenticator.type not in SECOND_FACTORS
-        or getattr(request, "user", None) is None
-        or request.user.pk != user.pk
-    ):
-        return
     record_authentication(
-        request, user, "mfa", id=authenticator.pk, type=authenticator.type, set_up=True
+        request,
+        authenticator.user,
+        "mfa",
+        id=authenticator.pk,
+        type=authenticator.type,
+        set_up=True,
     )
 
 
