@@ -1,5 +1,6 @@
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.core.exceptions import ImmediateHttpResponse
+from allauth.mfa.adapter import DefaultMFAAdapter
 
 from qismet_portal.client_ip import client_bucket
 
@@ -12,6 +13,15 @@ class AccountAdapter(DefaultAccountAdapter):
     Sign-in throttling is the portal's own (accounts/throttle.py) rather than allauth's
     `login_failed` limit, which counts per account alone and so lets anyone lock a known account.
     """
+
+    error_messages = {
+        **DefaultAccountAdapter.error_messages,
+        # Only two-step codes are counted under allauth's "login_failed" limit here.
+        "too_many_login_attempts": (
+            "Too many wrong codes. Wait 5 minutes, then enter the code your app shows."
+        ),
+        "rate_limited": "Too many wrong codes. Wait 5 minutes, then try again.",
+    }
 
     def is_open_for_signup(self, request) -> bool:
         return False
@@ -61,3 +71,36 @@ class AccountAdapter(DefaultAccountAdapter):
             from .services import user_send_signin_unlock_link
 
             user_send_signin_unlock_link(email=login)
+
+
+class MFAAdapter(DefaultMFAAdapter):
+    """Two-step verification in the portal's words; staff cannot turn their authenticator off.
+
+    Administrators and assessors must sign in with a second factor (accounts/two_step.py), so
+    removing their only one would just send them straight back to set up another.
+    """
+
+    error_messages = {
+        **DefaultMFAAdapter.error_messages,
+        "cannot_delete_authenticator": (
+            "Administrators and assessors must use two-step verification, so it cannot be "
+            "turned off. To move to a new phone, contact QISMET."
+        ),
+        "cannot_generate_recovery_codes": (
+            "Set up an authenticator app before you make recovery codes."
+        ),
+        "incorrect_code": (
+            "The code is not right. Enter the 6-digit code your authenticator app shows now, "
+            "or one of your recovery codes"
+        ),
+    }
+
+    def can_delete_authenticator(self, authenticator) -> bool:
+        from .two_step import SECOND_FACTORS, two_step_required
+
+        if not two_step_required(authenticator.user):
+            return True
+        others = authenticator.user.authenticator_set.filter(type__in=SECOND_FACTORS).exclude(
+            pk=authenticator.pk
+        )
+        return authenticator.type not in SECOND_FACTORS or others.exists()

@@ -9,6 +9,9 @@ from providers.models import DeliveryMode, Membership, MembershipRole, Organisat
 from .models import Role, User
 
 DEMO_PASSWORD = "qismet-demo-2026"  # noqa: S105  (printed on screen for demo sign-in; DEBUG only)
+#: The demo administrator's and assessors' authenticator-app key (TOTP, base32). Published on
+#: purpose: add it to an authenticator app, or read today's code off the demo's two-step page.
+DEMO_TOTP_SECRET = "QISMETDEMOTWOSTEPQISMETDEMOTWOST"  # noqa: S105
 
 
 @dataclass(frozen=True)
@@ -99,6 +102,8 @@ def demo_people_create() -> list[DemoLogin]:
         user.set_password(DEMO_PASSWORD)
         user.is_active = True
         user.save()
+        if login.role in (Role.ADMINISTRATOR, Role.ASSESSOR):
+            demo_authenticator_set(user)
         if login.membership_role:
             Membership.objects.update_or_create(
                 user=user,
@@ -111,6 +116,19 @@ def demo_people_create() -> list[DemoLogin]:
             )
     demo_application_create(organisations[DEMO_APPLICANT])
     return DEMO_LOGINS
+
+
+def demo_authenticator_set(user: User) -> None:
+    """Give a demo staff account an authenticator app with the published demo key, so signing
+    in as them in the demo asks for a code a newcomer can find (accounts/two_step.py)."""
+    from allauth.mfa.models import Authenticator
+    from allauth.mfa.utils import encrypt
+
+    Authenticator.objects.update_or_create(
+        user=user,
+        type=Authenticator.Type.TOTP,
+        defaults={"data": {"secret": encrypt(DEMO_TOTP_SECRET)}},
+    )
 
 
 DEMO_APPLICANT = "Brightside Self-Management CIC"

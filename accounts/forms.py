@@ -4,10 +4,14 @@ from allauth.account.forms import ReauthenticateForm as AllauthReauthenticateFor
 from allauth.account.forms import ResetPasswordForm as AllauthResetPasswordForm
 from allauth.account.forms import ResetPasswordKeyForm as AllauthResetPasswordKeyForm
 from allauth.account.forms import SetPasswordForm as AllauthSetPasswordForm
+from allauth.mfa.base.forms import AuthenticateForm as AllauthMFAAuthenticateForm
+from allauth.mfa.base.forms import ReauthenticateForm as AllauthMFAReauthenticateForm
+from allauth.mfa.totp.forms import ActivateTOTPForm as AllauthActivateTOTPForm
 from crispy_forms.layout import Submit
 from django import forms
 from django.contrib.auth import password_validation
 from django.urls import reverse
+from django.utils.functional import cached_property
 from django.utils.html import format_html
 
 from qismet_portal.forms import PortalFormHelper, PortalFormMixin
@@ -172,3 +176,59 @@ class ReauthenticateForm(PortalFormMixin, PlainPasswordFieldsMixin, AllauthReaut
 
 class SigninUnlockRequestForm(forms.Form):
     email = forms.EmailField(label="Email address of your account", max_length=254)
+
+
+# --- two-step verification (allauth.mfa) -------------------------------------------------------
+
+CODE_HELP = "The 6-digit code your authenticator app shows now. You can also use a recovery code."
+
+
+def _plain_code_field(form, label: str, help_text: str) -> None:
+    field = form.fields["code"]
+    field.label = label
+    field.help_text = help_text
+    field.error_messages["required"] = "Enter the code from your authenticator app"
+    field.widget.attrs.pop("placeholder", None)
+    field.widget.attrs.update(
+        {"autocomplete": "one-time-code", "inputmode": "numeric", "spellcheck": "false"}
+    )
+
+
+class TwoStepAuthenticateForm(PortalFormMixin, AllauthMFAAuthenticateForm):
+    """The code step of signing in."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        _plain_code_field(self, "Code", CODE_HELP)
+
+    @cached_property
+    def demo_code(self) -> str | None:
+        """Today's code, in the embedded demo only, for a demo account (accounts/two_step.py)."""
+        from .two_step import demo_code_for
+
+        return demo_code_for(self.user)
+
+
+class TwoStepReauthenticateForm(PortalFormMixin, AllauthMFAReauthenticateForm):
+    """A code asked for again, in a session that has not used the second factor."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        _plain_code_field(self, "Code", CODE_HELP)
+
+    demo_code = TwoStepAuthenticateForm.demo_code
+
+
+class ActivateTOTPForm(PortalFormMixin, AllauthActivateTOTPForm):
+    """Setting up an authenticator app: the first code it shows proves it is set up right."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        _plain_code_field(
+            self, "Code from your authenticator app", "The 6-digit code the app shows now."
+        )
+
+    @property
+    def secret_groups(self) -> str:
+        """The key in groups of four, easier to copy by hand than one long string."""
+        return " ".join(self.secret[i : i + 4] for i in range(0, len(self.secret), 4))

@@ -1,3 +1,5 @@
+from allauth.mfa.totp.internal.flows import activate_totp as activate_totp_flow
+from allauth.mfa.totp.views import ActivateTOTPView as AllauthActivateTOTPView
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
@@ -13,6 +15,7 @@ from . import services, throttle
 from .forms import AssessorCreateForm, ProfileForm, SigninUnlockRequestForm
 from .models import Role, User
 from .selectors import assessor_list
+from .two_step import has_second_factor, record_setup_as_authentication
 
 
 @login_required
@@ -23,7 +26,26 @@ def profile(request: HttpRequest) -> HttpResponse:
         messages.success(request, "Your profile has been saved.")
         return redirect("profile")
     organisation = organisation_for_user(request.user)
-    return render(request, "accounts/profile.html", {"form": form, "organisation": organisation})
+    context = {
+        "form": form,
+        "organisation": organisation,
+        "two_step_on": has_second_factor(request.user),
+    }
+    return render(request, "accounts/profile.html", context)
+
+
+class TwoStepActivateView(AllauthActivateTOTPView):
+    """allauth's "set up an authenticator app" page, which also records the set-up as this
+    session's second factor (accounts/two_step.py), so staff carry on without a second code."""
+
+    def form_valid(self, form) -> HttpResponse:
+        totp, recovery_codes = activate_totp_flow(self.request, form)
+        self.did_generate_recovery_codes = bool(recovery_codes)
+        record_setup_as_authentication(self.request, totp)
+        return redirect(self.get_success_url())
+
+
+two_step_activate = TwoStepActivateView.as_view()
 
 
 @permission_required("accounts.manage_assessors")

@@ -1,5 +1,6 @@
 from django.urls import include, path
 
+from accounts.views import two_step_activate
 from qismet_portal.health import health
 from qismet_portal.home import home
 from qismet_portal.views import robots_txt
@@ -8,6 +9,8 @@ urlpatterns = [
     path("", home, name="home"),
     path("health/", health, name="health"),
     path("robots.txt", robots_txt, name="robots_txt"),
+    # Staff MFA: allauth's set-up page, which also counts as the session's second factor.
+    path("accounts/2fa/totp/activate/", two_step_activate, name="mfa_activate_totp"),
     path("accounts/", include("allauth.urls")),
     path("", include("accounts.urls")),
     path("standards/", include("standards.urls")),

@@ -16,6 +16,7 @@ from .factories import (
     AdministratorFactory,
     AssessorFactory,
     MembershipFactory,
+    sign_in,
 )
 
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
@@ -51,12 +52,15 @@ def other_provider_user(db) -> User:
 
 @pytest.fixture
 def login():
-    """login(user) -> a test client signed in as that user (None: anonymous)."""
+    """login(user) -> a test client signed in as that user (None: anonymous).
+
+    Administrators and assessors are signed in with their second factor too (tests/factories.py
+    ``sign_in``), as the portal requires (accounts/two_step.py)."""
 
     def _login(user: User | None) -> Client:
         client = Client()
         if user is not None:
-            client.force_login(user)
+            sign_in(client, user)
         return client
 
     return _login

@@ -63,3 +63,53 @@ class MembershipFactory(factory.django.DjangoModelFactory):
     class Params:
         # Who used to be a "signatory": a contributor with the right to sign declarations.
         signatory = factory.Trait(role=MembershipRole.CONTRIBUTOR, can_sign=True)
+
+
+# --- two-step verification ------------------------------------------------------------------
+
+#: The authenticator-app key (base32) test staff are given: codes are computed from it.
+TEST_TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+
+
+def totp_authenticator(user: User, secret: str = TEST_TOTP_SECRET):
+    """Give ``user`` an authenticator app (allauth's TOTP) with a known key; the Authenticator."""
+    from allauth.mfa.models import Authenticator
+    from allauth.mfa.totp.internal.auth import TOTP
+
+    existing = Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).first()
+    return existing or TOTP.activate(user, secret).instance
+
+
+def totp_code(secret: str = TEST_TOTP_SECRET, *, at: float | None = None, step: int = 0) -> str:
+    """The code an authenticator app shows for ``secret`` at time ``at`` (now), RFC 6238 with
+    allauth's own HOTP; ``step`` moves that many 30-second periods on or back."""
+    import time
+
+    from allauth.mfa import app_settings
+    from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
+
+    counter = int(time.time() if at is None else at) // app_settings.TOTP_PERIOD + step
+    return format_hotp_value(hotp_value(secret, counter))
+
+
+def sign_in(client, user: User) -> None:
+    """Sign ``client`` in as ``user`` as the sign-in pages would leave the session.
+
+    Administrators and assessors also get an authenticator app (if they have none) and a session
+    that records its use, exactly as allauth's code step records it (``record_authentication``
+    with method "mfa"), so the portal's two-step rule lets them through."""
+    from allauth.account.internal.flows.login import record_authentication
+    from django.test import RequestFactory
+
+    from accounts.two_step import two_step_required
+
+    client.force_login(user)
+    if not two_step_required(user):
+        return
+    authenticator = totp_authenticator(user)
+    request = RequestFactory().get("/")
+    request.user = user
+    request.session = client.session
+    record_authentication(request, user, "password", email=user.email)
+    record_authentication(request, user, "mfa", id=authenticator.pk, type=authenticator.type)
+    request.session.save()

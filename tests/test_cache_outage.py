@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from providers.models import AccountRequest
 from tests.conftest import require_service
-from tests.factories import TEST_PASSWORD
+from tests.factories import TEST_PASSWORD, totp_authenticator, totp_code
 from tests.outbox.test_outbox import closed_port
 from tests.providers.test_account_requests import FORM
 from tests.test_celery_worker import redis_answers, worker_redis_url
@@ -49,10 +49,13 @@ def test_the_cache_misses_and_ignores_writes_while_redis_is_down(redis_down):
 
 
 def test_sign_in_works_and_the_session_lives_in_the_database(client, assessor, redis_down):
+    totp_authenticator(assessor)
     started = time.monotonic()
     response = client.post(
         reverse("account_login"), {"login": assessor.email, "password": TEST_PASSWORD}, follow=True
     )
+    assert response.redirect_chain[-1][0] == reverse("mfa_authenticate")
+    response = client.post(reverse("mfa_authenticate"), {"code": totp_code()}, follow=True)
     assert time.monotonic() - started < 5
     assert response.status_code == 200
     assert response.redirect_chain[-1][0] == reverse("home")

@@ -25,7 +25,7 @@ from providers.models import AccountRequest, MembershipRole, Organisation
 from tests.accreditation.factories import ProgrammeFactory, started_application
 from tests.accreditation.hostile import use_private_storage
 from tests.accreditation.test_applications import complete, evidence_add, member
-from tests.factories import AdministratorFactory, MembershipFactory, UserFactory
+from tests.factories import AdministratorFactory, MembershipFactory, UserFactory, sign_in
 from tests.providers.factories import AccountRequestFactory, make_invitation
 from tests.standards.factories import draft_version, published_version
 
@@ -315,7 +315,7 @@ CASES = {
 def _client(world, who: str | None) -> Client:
     client = Client()
     if who:
-        client.force_login(getattr(world, who))
+        sign_in(client, getattr(world, who))
     return client
 
 

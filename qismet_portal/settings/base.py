@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "allauth",
     "allauth.account",
+    "allauth.mfa",
     "crispy_forms",
     "crispy_bootstrap5",
     "csp",
@@ -72,6 +73,9 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    # After authentication: staff reach nothing but sign-out and the two-step pages until they
+    # have signed in with their second factor (accounts/two_step.py says exactly what is open).
+    "accounts.two_step.StaffTwoStepMiddleware",
 ]
 
 ROOT_URLCONF = "qismet_portal.urls"
@@ -166,13 +170,40 @@ SIGNIN_FAILURES_PER_ACCOUNT_AND_ADDRESS = (5, 15 * 60)
 SIGNIN_FAILURES_PER_ADDRESS = (30, 15 * 60)
 SIGNIN_FAILURES_PER_ACCOUNT = (50, 60 * 60)
 SIGNIN_UNLOCK_LINK_MAX_AGE = 60 * 60
+# "login_failed" no longer limits passwords (the adapter's own pre_authenticate replaces allauth's),
+# but allauth.mfa counts wrong two-step codes under it, per account ("key") and per address.
 ACCOUNT_RATE_LIMITS = {
     "login": "",
-    "login_failed": "",
+    "login_failed": "20/m/ip,5/5m/key",
     "reset_password": "20/m/ip,5/m/key",
     "reset_password_from_key": "20/m/ip",
     "change_password": "5/m/user",
 }
+
+# Two-step verification (django-allauth MFA). Administrators and assessors must use it before they
+# reach anything (accounts/two_step.py); provider users may turn it on from their profile.
+# An authenticator app (TOTP) with recovery codes. allauth also offers passkeys (WebAuthn): not
+# turned on yet, as its pages need their own templates and browser tests first.
+MFA_ADAPTER = "accounts.adapters.MFAAdapter"
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_PASSKEY_LOGIN_ENABLED = False
+MFA_TOTP_ISSUER = "QISMET portal"
+MFA_TOTP_TOLERANCE = 1  # accept the code either side of now: phone clocks drift
+MFA_RECOVERY_CODE_COUNT = 10
+# Addresses are never "verified" in allauth's sense here (ACCOUNT_EMAIL_VERIFICATION is "none"):
+# accounts are made by administrators and set up from a link emailed to that address.
+MFA_ALLOW_UNVERIFIED_EMAIL = True
+MFA_FORMS = {
+    "authenticate": "accounts.forms.TwoStepAuthenticateForm",
+    "reauthenticate": "accounts.forms.TwoStepReauthenticateForm",
+    "activate_totp": "accounts.forms.ActivateTOTPForm",
+}
+#: Roles that must sign in with a second factor.
+TWO_STEP_REQUIRED_ROLES = ["administrator", "assessor"]
+#: Demo aid: the two-step page shows today's code for the demo accounts (whose secret is
+#: published in accounts/demo.py). Only ever on in the embedded demo (local settings with DEBUG);
+#: production settings refuse to start with it on, and the page also checks DEBUG.
+TWO_STEP_DEMO_SHOW_CODE = False
 
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = "Europe/London"

@@ -8,6 +8,8 @@ from .base import env
 DEBUG = env.bool("DJANGO_DEBUG", default=True)
 SECRET_KEY = env("DJANGO_SECRET_KEY", default="local-development-only-not-a-secret")
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
+# The demo's two-step page shows the current code of demo accounts, so a newcomer is not blocked.
+TWO_STEP_DEMO_SHOW_CODE = DEBUG and env.bool("QISMET_DEMO_SHOW_TWO_STEP_CODE", default=True)
 EMAIL_BACKEND = env(
     "DJANGO_EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend"
 )

@@ -12,6 +12,12 @@ ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS")
 if not ALLOWED_HOSTS:
     raise ImproperlyConfigured("DJANGO_ALLOWED_HOSTS must name the host(s) the portal answers on.")
 DEBUG = False
+# The demo aid that prints two-step codes on screen is never allowed here.
+if env.bool("QISMET_DEMO_SHOW_TWO_STEP_CODE", default=False):
+    raise ImproperlyConfigured(
+        "QISMET_DEMO_SHOW_TWO_STEP_CODE shows sign-in codes on screen: it is for the demo only."
+    )
+TWO_STEP_DEMO_SHOW_CODE = False
 
 # Redis is the shared cache (sign-in throttling counts across every web process) and the Celery
 # broker: without it, limits would be per process and emails would be sent inside web requests.

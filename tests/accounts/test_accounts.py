@@ -8,7 +8,7 @@ from django.core.cache import cache
 from django.urls import reverse
 
 from accounts.models import Role, User
-from tests.factories import TEST_PASSWORD, AssessorFactory
+from tests.factories import TEST_PASSWORD, AssessorFactory, totp_authenticator, totp_code
 
 pytestmark = pytest.mark.django_db
 
@@ -27,9 +27,12 @@ def _link_from(message) -> str:
 
 
 def test_sign_in_with_email_and_password_lands_on_home(client, assessor):
+    totp_authenticator(assessor)
     response = client.post(
         reverse("account_login"), {"login": assessor.email, "password": TEST_PASSWORD}, follow=True
     )
+    assert response.redirect_chain[-1][0] == reverse("mfa_authenticate")
+    response = client.post(reverse("mfa_authenticate"), {"code": totp_code()}, follow=True)
     assert response.redirect_chain[-1][0] == reverse("home")
     assert b"Your assessments" in response.content
 

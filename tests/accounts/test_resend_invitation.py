@@ -157,8 +157,10 @@ def test_resend_needs_post_and_an_assessor(login, administrator, invited):
 def test_resend_needs_the_csrf_token(administrator, invited):
     from django.test import Client
 
+    from tests.factories import sign_in
+
     client = Client(enforce_csrf_checks=True)
-    client.force_login(administrator)
+    sign_in(client, administrator)
     response = client.post(reverse("assessor_resend_invitation", args=[invited.pk]))
     assert response.status_code == 403
     assert mail.outbox == []

@@ -5,6 +5,7 @@ Screenshots go to test-artifacts/screenshots/ so people can look at what users s
 
 import os
 import shutil
+import time
 from pathlib import Path
 
 import pytest
@@ -48,16 +49,50 @@ def screenshot(page):
     return _shot
 
 
+#: (user id, 30-second period) of each code typed: allauth takes a code once only.
+_codes_used: set[tuple[int, int]] = set()
+
+
+def fresh_totp_code(user) -> str:
+    """The code the user's authenticator app shows now (tests/factories.py's known key), waiting
+    for the next one if this user already typed the current one."""
+    from allauth.mfa import app_settings
+
+    from tests.factories import totp_code
+
+    period = app_settings.TOTP_PERIOD
+    now = time.time()
+    if (user.pk, int(now) // period) in _codes_used:
+        time.sleep(period - now % period + 0.2)
+        now = time.time()
+    _codes_used.add((user.pk, int(now) // period))
+    return totp_code(at=now)
+
+
+def sign_in_through_pages(page, live_server, user) -> None:
+    """Sign in through the real pages; administrators and assessors also type the code from
+    their authenticator app (given one with the known test key if they have none)."""
+    from accounts.two_step import two_step_required
+    from tests.factories import TEST_PASSWORD, totp_authenticator
+
+    staff = two_step_required(user)
+    if staff:
+        totp_authenticator(user)
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.get_by_label("Email address").fill(user.email)
+    page.get_by_label("Password").fill(TEST_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_load_state()
+    if staff:
+        page.get_by_label("Code").fill(fresh_totp_code(user))
+        page.get_by_role("button", name="Continue").click()
+        page.wait_for_load_state()
+
+
 @pytest.fixture
 def sign_in(page, live_server):
-    from tests.factories import TEST_PASSWORD
-
     def _sign_in(user) -> None:
-        page.goto(f"{live_server.url}/accounts/login/")
-        page.get_by_label("Email address").fill(user.email)
-        page.get_by_label("Password").fill(TEST_PASSWORD)
-        page.get_by_role("button", name="Sign in").click()
-        page.wait_for_load_state()
+        sign_in_through_pages(page, live_server, user)
 
     return _sign_in
 

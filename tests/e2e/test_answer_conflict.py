@@ -14,7 +14,8 @@ from playwright.sync_api import expect
 from accreditation.models import ApplicationEvent, Response
 from providers.models import MembershipRole
 from tests.accreditation.factories import started_application
-from tests.factories import TEST_PASSWORD, MembershipFactory, OrganisationFactory
+from tests.e2e.conftest import sign_in_through_pages
+from tests.factories import MembershipFactory, OrganisationFactory
 from tests.standards.factories import published_version
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -38,11 +39,7 @@ def team(db):
 
 
 def _sign_in(page, live_server, user):
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.get_by_label("Email address").fill(user.email)
-    page.get_by_label("Password").fill(TEST_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_load_state()
+    sign_in_through_pages(page, live_server, user)
 
 
 def test_two_people_save_the_same_criterion_and_nothing_is_lost(

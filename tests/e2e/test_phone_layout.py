@@ -12,8 +12,8 @@ from accreditation.models import Response
 from providers.models import MembershipRole, Programme
 from tests.accreditation.factories import ProgrammeFactory, started_application
 from tests.accreditation.hostile import responses_of
-from tests.e2e.conftest import ARTIFACTS
-from tests.factories import TEST_PASSWORD, AssessorFactory, MembershipFactory
+from tests.e2e.conftest import ARTIFACTS, sign_in_through_pages
+from tests.factories import AssessorFactory, MembershipFactory
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -36,11 +36,7 @@ def phone(browser, live_server):
 
 
 def sign_in(page, live_server, user) -> None:
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.get_by_label("Email address").fill(user.email)
-    page.get_by_label("Password").fill(TEST_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_load_state()
+    sign_in_through_pages(page, live_server, user)
 
 
 def shoot(page, name: str) -> None:

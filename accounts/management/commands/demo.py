@@ -11,7 +11,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 
-from accounts.demo import DEMO_PASSWORD, demo_people_create
+from accounts.demo import DEMO_PASSWORD, DEMO_TOTP_SECRET, demo_people_create
 
 
 class Command(BaseCommand):
@@ -59,4 +59,9 @@ class Command(BaseCommand):
         for login in logins:
             self.stdout.write(f"    {login.email.ljust(width)}  {login.description}")
         self.stdout.write(f"  Password for every demo login: {DEMO_PASSWORD}")
+        self.stdout.write(
+            "  The administrator and assessors also give a two-step code: the code page shows\n"
+            "  today's code in this demo, or add this key to an authenticator app: "
+            f"{DEMO_TOTP_SECRET}"
+        )
         self.stdout.write("  Emails (password resets, invitations) are printed in this terminal.\n")
