@@ -54,6 +54,7 @@ DEMO_LOGINS = [
     DemoLogin("admin@qismet.example.org", "Alex Morgan", Role.ADMINISTRATOR),
     DemoLogin("assessor@qismet.example.org", "Priya Shah", Role.ASSESSOR),
     DemoLogin("assessor2@qismet.example.org", "Tom Evans", Role.ASSESSOR),
+    DemoLogin("admin2@qismet.example.org", "Jordan Lee", Role.ADMINISTRATOR),
     DemoLogin(
         "lead@brightside.example.org",
         "Hannah Okafor",

@@ -347,3 +347,130 @@ def _submitted(case: Case, organisation: Organisation, version, password: str):
 
 def _days(n: int) -> datetime.date:
     return timezone.localdate() + datetime.timedelta(days=n)
+
+
+# --- QISMET's part ------------------------------------------------------------------------------
+
+#: Expertise and declared interests of the demo assessors.
+PROFILES = {
+    PRIYA: {
+        "conditions": "Chronic pain, COPD, diabetes",
+        "delivery_modes": [DeliveryMode.GROUP, DeliveryMode.BLENDED],
+        "availability": "Two applications a month",
+    },
+    TOM: {
+        "conditions": "Mental health, diabetes",
+        "delivery_modes": [DeliveryMode.ONE_TO_ONE, DeliveryMode.ONLINE],
+        "availability": "Three applications a month; not in August",
+    },
+    JORDAN: {
+        "conditions": "COPD, arthritis",
+        "delivery_modes": [DeliveryMode.GROUP],
+        "availability": "One application a month, alongside administration",
+    },
+}
+
+
+def _staff() -> dict[str, User]:
+    from accreditation.services.assignments import (
+        assessor_capability_grant,
+        assessor_profile_ensure,
+        assessor_profile_update,
+        interest_declare,
+    )
+
+    admin = User.objects.get(email="admin@qismet.example.org")
+    people = {email: User.objects.get(email=email) for email in PROFILES}
+    for email, fields in PROFILES.items():
+        person = people[email]
+        if person.role == Role.ADMINISTRATOR:
+            profile = assessor_capability_grant(user=person, granted_by=admin)
+        else:
+            profile = assessor_profile_ensure(person)
+        assessor_profile_update(
+            profile=profile, user=admin, max_active_assignments=4, is_active=True, **fields
+        )
+    # Tom advised Northfield until last year: he is never offered its applications.
+    tom_profile = people[TOM].assessor_profile
+    northfield = Organisation.objects.get(name="Northfield Diabetes Education Service")
+    if not tom_profile.interests.filter(organisation=northfield).exists():
+        today = timezone.localdate()
+        interest_declare(
+            profile=tom_profile,
+            user=people[TOM],
+            organisation=northfield,
+            kind="consultancy",
+            description="Advised on their facilitator training programme.",
+            started_on=today.replace(year=today.year - 3, month=1, day=10),
+            ended_on=today.replace(year=today.year - 1, month=6, day=30),
+        )
+    people["admin"] = admin
+    return people
+
+
+def _assessed(application, case: Case, people: dict[str, User]):
+    """Accepted at screening, with the case's assessors assigned (and, past "offered",
+    accepted with their conflict-of-interest declaration)."""
+    from accreditation.models import AssignmentRole
+    from accreditation.services.assignments import assessors_assign, assignment_accept
+    from accreditation.services.screening import application_accept
+
+    admin = people["admin"]
+    application = application_accept(application=application, user=admin)
+    roles = (AssignmentRole.LEAD, AssignmentRole.SECOND)
+    assignments = assessors_assign(
+        application=application,
+        choices={role: people[email] for role, email in zip(roles, case.assessors, strict=False)},
+        due_on=_days(28),
+        user=admin,
+    )
+    if case.stage == "offered":
+        return application, assignments
+    accepted = [
+        assignment_accept(assignment=assignment, user=assignment.assessor, confirmed=True)
+        for assignment in assignments
+    ]
+    return application, accepted
+
+
+RATIONALE = {
+    "met": "The evidence shows this in place and working: the policy is current, approved, and "
+    "the records show it is followed.",
+    "partially_met": "Some of this is in place, but the evidence does not show it is done "
+    "consistently; the review is overdue.",
+    "not_met": "There is no evidence that this is in place.",
+}
+
+
+def _score(assignment, criteria, *, partial=(), disagree=(), upto=None, complete=False):
+    """``assignment``'s assessor scores the criteria (the first ``upto`` of them): met, except
+    ``partial`` ones; ``disagree`` ones the other way round."""
+    from accreditation.services.scoring import score_save, scoring_complete
+
+    for criterion in criteria[:upto]:
+        level = "partially_met" if criterion.code in partial else "met"
+        if criterion.code in disagree:
+            level = "met" if level == "partially_met" else "partially_met"
+        score_save(
+            assignment=assignment,
+            criterion=criterion,
+            user=assignment.assessor,
+            level=level,
+            rationale=RATIONALE[level],
+            strengths="Clear ownership and a board that asks questions."
+            if level == "met"
+            else "",
+            improvements="" if level == "met" else "Finish the overdue review and record it.",
+        )
+    if complete:
+        scoring_complete(assignment=assignment, user=assignment.assessor)
+
+
+def _criteria(application):
+    from standards.models import Criterion
+
+    return list(
+        Criterion.objects.filter(theme__version_id=application.version_id).order_by(
+            "theme__number", "order"
+        )
+    )
