@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import applications, evidence
+from .views import applications, decisions, evidence
 
 app_name = "accreditation"
 urlpatterns = [
@@ -52,5 +52,19 @@ urlpatterns = [
     # scoring and evidence preview (views/scoring.py)
     # information requests (views/information.py)
     # moderation, decision and conditions (views/decisions.py)
+    path("<int:pk>/moderation/", decisions.moderation_overview, name="moderation_overview"),
+    path(
+        "<int:pk>/moderation/<int:criterion_pk>/",
+        decisions.moderation_criterion,
+        name="moderation_criterion",
+    ),
+    path("<int:pk>/recommendation/", decisions.recommendation, name="recommendation"),
+    path("<int:pk>/results/", decisions.results, name="results"),
+    path("<int:pk>/decision/", decisions.decision, name="decision"),
+    path(
+        "<int:pk>/conditions/<int:condition_pk>/",
+        decisions.condition_detail,
+        name="condition_detail",
+    ),
     # appeals (views/appeals.py)
 ]

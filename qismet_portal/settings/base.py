@@ -8,6 +8,7 @@ import ipaddress
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
@@ -312,6 +313,11 @@ CELERY_BEAT_SCHEDULE: dict = {
         "schedule": 6 * 3600,
     },
     "outbox-relay": {"task": "qismet_portal.outbox.relay", "schedule": 60},
+    # Daily: each condition past its deadline is flagged once (history, email, notification).
+    "conditions-overdue": {
+        "task": "accreditation.tasks.conditions_overdue",
+        "schedule": crontab(hour=7, minute=0),
+    },
 }
 assert CELERY_TASK_TIME_LIMIT < VISIBILITY_TIMEOUT, "time limit must be below visibility"
 
