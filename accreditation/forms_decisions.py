@@ -131,7 +131,7 @@ class ConditionForm(PortalFormMixin, forms.Form):
     )
     due_on = forms.DateField(
         label="Deadline",
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         error_messages={"invalid": "Enter the deadline as a date, like 31/12/2026"},
     )
 

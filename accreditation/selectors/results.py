@@ -117,7 +117,7 @@ class Results:
             labels = [level["label"] for level in self.scale if level["meaning"] == meaning]
             text = " / ".join(labels)
             items.append({"x": x, "text": text, "colour": MEANING_COLOURS[meaning]})
-            x += 24 + 8 * len(text)
+            x += 40 + 8 * len(text)
         return items
 
     @property

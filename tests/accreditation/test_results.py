@@ -6,8 +6,8 @@ from types import SimpleNamespace
 import pytest
 
 from accreditation.selectors.results import outcome_suggested, theme_results
-from standards.scoring import Outcome, outcome_decide
 from standards.models import default_outcome_rule
+from standards.scoring import Outcome, outcome_decide
 
 from .journey import awaiting_decision, in_moderation
 
