@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
+from accounts.services import notify
 from accreditation.models import (
     NOT_APPLICABLE,
     AgreedScore,
@@ -25,6 +26,7 @@ from accreditation.models import (
 )
 from accreditation.permissions.decisions import both_assessors_completed
 from accreditation.permissions.staff import is_lead_assessor
+from accreditation.tasks import notify_recommendation_made
 from qismet_portal.exceptions import DomainError
 from qismet_portal.outbox import enqueue
 from standards.models import Criterion
@@ -214,9 +216,6 @@ def recommendation_save(
             actor=user,
             detail=f"Recommended: {Outcome(outcome).label}.",
         )
-        from accounts.services import notify
-        from accreditation.tasks import notify_recommendation_made
-
         enqueue(notify_recommendation_made, application.pk)
         notify(
             users=User.objects.administrators().active(),

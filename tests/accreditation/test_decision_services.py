@@ -372,3 +372,12 @@ def test_overdue_conditions_are_flagged_once(conditional, sending):
     assert stage.administrator.email in mail.outbox[0].to
     assert Condition.objects.get(number=1).is_overdue
     assert not Condition.objects.get(number=2).is_overdue
+
+
+def test_overdue_conditions_are_checked_daily_by_beat():
+    from qismet_portal.celery import app as celery_app
+
+    entry = celery_app.conf.beat_schedule["conditions-overdue"]
+    assert entry["task"] == "accreditation.tasks.conditions_overdue"
+    assert entry["task"] in celery_app.tasks
+    assert entry["schedule"].hour == {7}
