@@ -1,6 +1,14 @@
 from django.urls import path
 
-from .views import applications, assessors, evidence, information, scoring, screening
+from .views import (
+    applications,
+    assessors,
+    decisions,
+    evidence,
+    information,
+    scoring,
+    screening,
+)
 
 app_name = "accreditation"
 urlpatterns = [
@@ -94,5 +102,19 @@ urlpatterns = [
         name="submission_changes",
     ),
     # moderation, decision and conditions (views/decisions.py)
+    path("<int:pk>/moderation/", decisions.moderation_overview, name="moderation_overview"),
+    path(
+        "<int:pk>/moderation/<int:criterion_pk>/",
+        decisions.moderation_criterion,
+        name="moderation_criterion",
+    ),
+    path("<int:pk>/recommendation/", decisions.recommendation, name="recommendation"),
+    path("<int:pk>/results/", decisions.results, name="results"),
+    path("<int:pk>/decision/", decisions.decision, name="decision"),
+    path(
+        "<int:pk>/conditions/<int:condition_pk>/",
+        decisions.condition_detail,
+        name="condition_detail",
+    ),
     # appeals (views/appeals.py)
 ]

@@ -457,9 +457,7 @@ def _score(assignment, criteria, *, partial=(), disagree=(), upto=None, complete
             user=assignment.assessor,
             level=level,
             rationale=RATIONALE[level],
-            strengths="Clear ownership and a board that asks questions."
-            if level == "met"
-            else "",
+            strengths="Clear ownership and a board that asks questions." if level == "met" else "",
             improvements="" if level == "met" else "Finish the overdue review and record it.",
         )
     if complete:

@@ -182,6 +182,7 @@ class ApplicationEvent(AppendOnlyModel):
         DECISION_MADE = "decision_made", "Decision made"
         CONDITION_EVIDENCE_SENT = "condition_evidence_sent", "Evidence sent for a condition"
         CONDITION_SIGNED_OFF = "condition_signed_off", "Condition signed off"
+        CONDITION_SENT_BACK = "condition_sent_back", "Condition sent back to the provider"
         CONDITION_OVERDUE = "condition_overdue", "Condition overdue"
         APPEAL_LODGED = "appeal_lodged", "Appeal lodged"
         APPEAL_REVIEWERS_ASSIGNED = "appeal_reviewers_assigned", "Appeal reviewers assigned"

@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 from accreditation.lifecycle import DECIDED, ApplicationStatus
 from qismet_portal.models import TimeStampedModel
@@ -152,6 +153,11 @@ class Condition(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"Condition {self.number} of {self.application_id}"
+
+    @property
+    def is_overdue(self) -> bool:
+        """Still waiting for the provider after its deadline."""
+        return self.status == ConditionStatus.OPEN and self.due_on < timezone.localdate()
 
 
 class AppealStatus(models.TextChoices):

@@ -128,3 +128,5 @@ rules.add_perm(
     is_member_of_applicant | is_administrator | is_assigned_assessor,
 )
 rules.add_perm("accreditation.score_application", is_assigned_assessor)
+
+from . import decisions as _decisions  # noqa: E402, F401  (registers the moderation and decision rules)

@@ -1,6 +1,255 @@
-"""Reads for the decisions part of the assessment."""
+"""Reads for moderation, the decision and conditions.
+
+Every read loads a fixed number of queries whatever the number of criteria or files: criteria
+with their themes in one query, both assessors' scores in one, agreed scores in one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.db.models import Prefetch
+from django.shortcuts import get_object_or_404
+
+from accreditation.models import (
+    NOT_APPLICABLE,
+    AgreedScore,
+    Application,
+    ApplicationStatus,
+    Condition,
+    Decision,
+    EvidenceDocument,
+    Recommendation,
+    Score,
+    SubmittedAnswer,
+    SubmittedEvidence,
+)
+from accreditation.permissions.decisions import both_assessors_completed
+from accreditation.permissions.staff import _assignments
+from standards.models import Criterion
+
+from .results import theme_results
+
+
+def level_labels(application: Application) -> dict[str, str]:
+    labels = {level["code"]: level["label"] for level in application.version.scale}
+    labels[NOT_APPLICABLE] = application.version.not_applicable_label
+    return labels
+
+
+def moderation_assignments(application: Application):
+    """(lead, second): the accepted assignments, from the per-request cache."""
+    accepted = [a for a in _assignments(application) if a.status == "accepted"]
+    lead = next((a for a in accepted if a.role == "lead"), None)
+    second = next((a for a in accepted if a.role == "second"), None)
+    return lead, second
+
+
+@dataclass
+class ModerationRow:
+    criterion: Criterion
+    lead: Score | None
+    second: Score | None
+    agreed: AgreedScore | None
+    lead_label: str = ""
+    second_label: str = ""
+    agreed_label: str = ""
+
+    @property
+    def discrepancy(self) -> bool:
+        return bool(self.lead and self.second and self.lead.level != self.second.level)
+
+
+@dataclass
+class ModerationThemeRows:
+    number: int
+    title: str
+    rows: list[ModerationRow] = field(default_factory=list)
+
+
+@dataclass
+class ModerationOverview:
+    themes: list[ModerationThemeRows]
+    total: int
+    agreed: int
+    discrepancies: int
+
+    @property
+    def complete(self) -> bool:
+        return self.agreed == self.total
+
+
+def moderation_overview(application: Application) -> ModerationOverview:
+    """Every criterion by theme with both assessors' levels and the agreed one.
+
+    Callers have checked that both assessors completed (the scores are no longer blind)."""
+    assert both_assessors_completed(application), "scores are blind until both complete"
+    lead, second = moderation_assignments(application)
+    labels = level_labels(application)
+    scores = Score.objects.filter(assignment_id__in=[lead.pk, second.pk]).only(
+        "assignment_id", "criterion_id", "level"
+    )
+    by_key = {(score.assignment_id, score.criterion_id): score for score in scores}
+    agreed = {
+        score.criterion_id: score
+        for score in AgreedScore.objects.filter(application=application).only(
+            "criterion_id", "level", "revision"
+        )
+    }
+    themes: dict[int, ModerationThemeRows] = {}
+    total = agreed_count = discrepancies = 0
+    criteria = (
+        Criterion.objects.filter(theme__version_id=application.version_id)
+        .select_related("theme")
+        .order_by("theme__number", "order", "code")
+    )
+    for criterion in criteria:
+        theme = themes.setdefault(
+            criterion.theme.number,
+            ModerationThemeRows(criterion.theme.number, criterion.theme.title),
+        )
+        row = ModerationRow(
+            criterion=criterion,
+            lead=by_key.get((lead.pk, criterion.pk)),
+            second=by_key.get((second.pk, criterion.pk)),
+            agreed=agreed.get(criterion.pk),
+        )
+        row.lead_label = labels.get(row.lead.level, "") if row.lead else ""
+        row.second_label = labels.get(row.second.level, "") if row.second else ""
+        row.agreed_label = labels.get(row.agreed.level, "") if row.agreed else ""
+        theme.rows.append(row)
+        total += 1
+        agreed_count += row.agreed is not None
+        discrepancies += row.discrepancy
+    return ModerationOverview(
+        themes=[themes[n] for n in sorted(themes)],
+        total=total,
+        agreed=agreed_count,
+        discrepancies=discrepancies,
+    )
+
+
+@dataclass
+class ModerationCriterion:
+    criterion: Criterion
+    lead: Score | None
+    second: Score | None
+    agreed: AgreedScore | None
+    answer: SubmittedAnswer | None
+    lead_label: str
+    second_label: str
+    previous: Criterion | None
+    next: Criterion | None
+    answer_label: str = ""
+
+    @property
+    def discrepancy(self) -> bool:
+        return bool(self.lead and self.second and self.lead.level != self.second.level)
+
+
+def moderation_criterion(application: Application, criterion_pk: int) -> ModerationCriterion:
+    """One criterion for moderation: both scores, the latest submitted answer and its evidence,
+    the agreed score if any, and the criteria before and after it (404 outside the version)."""
+    assert both_assessors_completed(application), "scores are blind until both complete"
+    codes = list(
+        Criterion.objects.filter(theme__version_id=application.version_id)
+        .order_by("theme__number", "order", "code")
+        .values_list("pk", flat=True)
+    )
+    if criterion_pk not in codes:
+        get_object_or_404(Criterion.objects.none(), pk=criterion_pk)
+    criterion = Criterion.objects.select_related("theme").get(pk=criterion_pk)
+    index = codes.index(criterion_pk)
+    neighbours = {
+        c.pk: c
+        for c in Criterion.objects.filter(
+            pk__in=[pk for pk in codes[max(index - 1, 0) : index + 2] if pk != criterion_pk]
+        )
+    }
+    lead, second = moderation_assignments(application)
+    scores = {
+        score.assignment_id: score
+        for score in Score.objects.filter(
+            assignment_id__in=[lead.pk, second.pk], criterion_id=criterion_pk
+        )
+    }
+    record = application.submission_records.order_by("-number").first()
+    answer = (
+        SubmittedAnswer.objects.filter(record=record, criterion_id=criterion_pk)
+        .prefetch_related(Prefetch("evidence", queryset=SubmittedEvidence.objects.order_by("pk")))
+        .first()
+        if record
+        else None
+    )
+    labels = level_labels(application)
+    lead_score, second_score = scores.get(lead.pk), scores.get(second.pk)
+    return ModerationCriterion(
+        criterion=criterion,
+        lead=lead_score,
+        second=second_score,
+        agreed=AgreedScore.objects.filter(application=application, criterion_id=criterion_pk)
+        .select_related("agreed_by")
+        .first(),
+        answer=answer,
+        lead_label=labels.get(lead_score.level, "") if lead_score else "",
+        second_label=labels.get(second_score.level, "") if second_score else "",
+        previous=neighbours.get(codes[index - 1]) if index > 0 else None,
+        next=neighbours.get(codes[index + 1]) if index + 1 < len(codes) else None,
+        answer_label=labels.get(answer.rating, answer.rating) if answer else "",
+    )
+
+
+def recommendation_of(application: Application) -> Recommendation | None:
+    return (
+        Recommendation.objects.filter(application=application).select_related("written_by").first()
+    )
+
+
+def decision_latest(application: Application) -> Decision | None:
+    return (
+        Decision.objects.filter(application=application)
+        .select_related("decided_by")
+        .order_by("-decided_at", "-pk")
+        .first()
+    )
+
+
+def conditions_of(application: Application, decision: Decision | None = None) -> list[Condition]:
+    queryset = Condition.objects.filter(application=application)
+    if decision is not None:
+        queryset = queryset.filter(decision=decision)
+    return list(queryset.order_by("number"))
+
+
+def condition_in(application: Application, condition_pk: int) -> Condition:
+    """A condition of this application with its evidence files, or 404."""
+    return get_object_or_404(
+        Condition.objects.filter(application=application)
+        .select_related("decision", "responded_by", "signed_off_by")
+        .prefetch_related(
+            Prefetch(
+                "evidence",
+                queryset=EvidenceDocument.objects.select_related("current").order_by("pk"),
+            )
+        ),
+        pk=condition_pk,
+    )
 
 
 def detail_panel(application, user) -> dict:
-    """What the application page shows about decisions, for ``user`` (merged into its context)."""
-    return {}
+    """What the application page shows about moderation and the decision, for ``user``."""
+    context: dict = {}
+    status = application.status
+    if status == ApplicationStatus.MODERATION:
+        context["can_moderate"] = user.has_perm("accreditation.moderate", application)
+    if status == ApplicationStatus.AWAITING_DECISION:
+        context["can_decide"] = user.has_perm("accreditation.decide", application)
+    can_results = user.has_perm("accreditation.view_results", application)
+    context["can_view_results"] = can_results
+    decision = decision_latest(application) if can_results else None
+    if decision is not None:
+        context["decision"] = decision
+        context["decision_results"] = theme_results(application)
+        if user.has_perm("accreditation.view_conditions", application):
+            context["decision_conditions"] = conditions_of(application, decision)
+    return context

@@ -349,6 +349,11 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "accreditation.tasks.information_requests_overdue",
         "schedule": crontab(hour=7, minute=0),
     },
+    # Daily: each condition past its deadline is flagged once (history, email, notification).
+    "conditions-overdue": {
+        "task": "accreditation.tasks.conditions_overdue",
+        "schedule": crontab(hour=7, minute=0),
+    },
 }
 assert CELERY_TASK_TIME_LIMIT < VISIBILITY_TIMEOUT, "time limit must be below visibility"
 

@@ -14,11 +14,9 @@ from dataclasses import dataclass
 from django.utils import timezone
 
 from accreditation.models import (
-    AgreedScore,
     Application,
     Assignment,
     AssignmentRole,
-    Recommendation,
     SubmissionRecord,
 )
 from accreditation.services.assignments import (
@@ -26,8 +24,9 @@ from accreditation.services.assignments import (
     assignment_accept,
     assignment_create,
 )
+from accreditation.services.decisions import ConditionInput, decision_make
+from accreditation.services.moderation import agreed_score_save, recommendation_save
 from accreditation.services.screening import application_accept
-from accreditation.services.transitions import application_transition
 from qismet_portal.working_days import add_working_days
 from standards.models import Criterion
 from tests.factories import AdministratorFactory, AssessorFactory
@@ -147,29 +146,61 @@ def in_moderation(stage: Stage | None = None, *, levels=("met", "met"), **kwargs
 
 
 def awaiting_decision(
-    stage: Stage | None = None, *, level: str = "met", outcome: str = "accredited", **kwargs
+    stage: Stage | None = None,
+    *,
+    level: str = "met",
+    levels: dict[str, str] | None = None,
+    outcome: str = "accredited",
+    **kwargs,
 ) -> Stage:
-    """Moderated (every criterion agreed ``level``) with a recommendation of ``outcome``."""
+    """Moderated (every criterion agreed ``level``, or ``levels[code]`` where given) with a
+    recommendation of ``outcome``, through the moderation services."""
     stage = stage or in_moderation(**kwargs)
-    AgreedScore.objects.bulk_create(
-        AgreedScore(
+    for criterion in stage.criteria:
+        agreed_score_save(
             application=stage.application,
             criterion=criterion,
-            level=level,
+            user=stage.lead.assessor,
+            level=(levels or {}).get(criterion.code, level),
             rationale="Agreed after moderation.",
-            agreed_by=stage.lead.assessor,
+            revision=0,
         )
-        for criterion in stage.criteria
-    )
-    Recommendation.objects.create(
+    recommendation_save(
         application=stage.application,
+        user=stage.lead.assessor,
         outcome=outcome,
         summary="The evidence is clear and complete.",
-        written_by=stage.lead.assessor,
-        submitted_at=timezone.now(),
+        proposed_conditions="Publish the complaints policy on the website."
+        if outcome == "conditional"
+        else "",
+        submit=True,
     )
-    stage.application = application_transition(
-        application=stage.application, transition="recommend", actor=stage.lead.assessor
+    return stage.refresh()
+
+
+def decided(
+    stage: Stage | None = None,
+    *,
+    outcome: str = "accredited",
+    conditions: int = 0,
+    decider=None,
+    **kwargs,
+) -> Stage:
+    """Decided ``outcome`` by an administrator who did not assess it (``conditions`` conditions
+    due in 30, 60, … days). The suggestion is followed when it matches; otherwise a reason is
+    given."""
+    stage = stage or awaiting_decision(**kwargs)
+    today = timezone.localdate()
+    decision_make(
+        application=stage.application,
+        user=decider or stage.administrator,
+        outcome=outcome,
+        reasons="The agreed scores support this outcome.",
+        override_reason="The panel judged the gaps differently.",
+        conditions=[
+            ConditionInput(f"Condition {n}: put it right.", today + datetime.timedelta(days=30 * n))
+            for n in range(1, conditions + 1)
+        ],
     )
     return stage.refresh()
 
@@ -177,6 +208,7 @@ def awaiting_decision(
 __all__ = [
     "Stage",
     "awaiting_decision",
+    "decided",
     "in_assessment",
     "in_moderation",
     "information_requested",

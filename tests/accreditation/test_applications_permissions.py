@@ -72,16 +72,28 @@ def _person(role: str, application, request):
     return request.getfixturevalue(role)
 
 
+#: URLs whose permission matrix is tested beside their pages.
+COVERED_ELSEWHERE = {
+    # tests/accreditation/test_decision_pages.py
+    "moderation_overview",
+    "moderation_criterion",
+    "recommendation",
+    "results",
+    "decision",
+    "condition_detail",
+}
+
+
 def test_the_lists_cover_every_application_url():
     from accreditation.urls import urlpatterns
 
     from .test_information_permissions import INFORMATION_URLS
     from .test_screening_permissions import URL_NAMES as SCREENING_URLS
 
-    # Evidence, scoring, information and screening URLs have their own matrices
+    # Evidence, scoring, information, screening and decision URLs have their own matrices
     # (test_evidence_permissions.py, test_scoring.py, test_information_permissions.py,
-    # test_screening_permissions.py).
-    others = set(INFORMATION_URLS) | set(SCREENING_URLS)
+    # test_screening_permissions.py, test_decision_pages.py).
+    others = set(INFORMATION_URLS) | set(SCREENING_URLS) | COVERED_ELSEWHERE
     ours = {
         p.name
         for p in urlpatterns

@@ -249,7 +249,11 @@ def test_every_email_use_case_queues_through_the_outbox():
     import accreditation.tasks
     import providers.tasks
 
-    housekeeping = {"accreditation.tasks.evidence_sweep_stale_uploads"}
+    housekeeping = {
+        "accreditation.tasks.evidence_sweep_stale_uploads",
+        # Daily beat task; each email it causes is queued through the outbox.
+        "accreditation.tasks.conditions_overdue",
+    }
     tasks = [
         value
         for module in (accounts.tasks, accreditation.tasks, providers.tasks)
