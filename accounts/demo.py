@@ -22,13 +22,17 @@ class DemoLogin:
     organisation: str = ""
     membership_role: MembershipRole | None = None
     can_sign: bool = False
+    #: What this login can try in the demo.
+    tries: str = ""
 
     @property
     def description(self) -> str:
         if self.membership_role:
             signs = " who can sign and submit" if self.can_sign else ""
-            return f"provider {self.membership_role.label.lower()}{signs}, {self.organisation}"
-        return self.role.label.lower()
+            who = f"provider {self.membership_role.label.lower()}{signs}, {self.organisation}"
+        else:
+            who = self.role.label.lower()
+        return f"{who}: {self.tries}" if self.tries else who
 
 
 DEMO_ORGANISATIONS = {
@@ -51,16 +55,37 @@ DEMO_ORGANISATIONS = {
 }
 
 DEMO_LOGINS = [
-    DemoLogin("admin@qismet.example.org", "Alex Morgan", Role.ADMINISTRATOR),
-    DemoLogin("assessor@qismet.example.org", "Priya Shah", Role.ASSESSOR),
-    DemoLogin("assessor2@qismet.example.org", "Tom Evans", Role.ASSESSOR),
-    DemoLogin("admin2@qismet.example.org", "Jordan Lee", Role.ADMINISTRATOR),
+    DemoLogin(
+        "admin@qismet.example.org",
+        "Alex Morgan",
+        Role.ADMINISTRATOR,
+        tries="screen and assign, decide, sign off conditions",
+    ),
+    DemoLogin(
+        "assessor@qismet.example.org",
+        "Priya Shah",
+        Role.ASSESSOR,
+        tries="accept an offer, finish scoring, moderate",
+    ),
+    DemoLogin(
+        "assessor2@qismet.example.org",
+        "Tom Evans",
+        Role.ASSESSOR,
+        tries="score, see a declared interest keep him off Northfield",
+    ),
+    DemoLogin(
+        "admin2@qismet.example.org",
+        "Jordan Lee",
+        Role.ADMINISTRATOR,
+        tries="also an assessor: may not decide what he assessed",
+    ),
     DemoLogin(
         "lead@brightside.example.org",
         "Hannah Okafor",
         Role.PROVIDER,
         "Brightside Self-Management CIC",
         MembershipRole.LEAD,
+        tries="answer a request for more information",
     ),
     DemoLogin(
         "contributor@brightside.example.org",
@@ -85,6 +110,7 @@ DEMO_LOGINS = [
         MembershipRole.LEAD,
         # Northfield is one person: its lead also signs, so it can submit on its own.
         can_sign=True,
+        tries="send evidence for a condition",
     ),
 ]
 

@@ -150,7 +150,7 @@ CASES = [
             "description": "Peer mentors with lived experience meet people weekly for ten weeks.",
         },
         "awaiting_decision",
-        assessors=(TOM, PRIYA),
+        assessors=(TOM, JORDAN),
         partial=("3.7", "4.6"),
     ),
     Case(
@@ -282,7 +282,7 @@ def _signer_of(organisation: Organisation) -> User:
 # --- the provider's part ------------------------------------------------------------------------
 
 
-def _submitted(case: Case, organisation: Organisation, version, password: str):
+def _submitted(case: Case, organisation: Organisation, version, password: str, programme=None):
     """A complete application of the case's programme, submitted by someone who can sign."""
     from accreditation.services.applications import (
         application_start,
@@ -293,7 +293,7 @@ def _submitted(case: Case, organisation: Organisation, version, password: str):
     from providers.services.programmes import programme_create
 
     lead = _lead_of(organisation, password)
-    programme = programme_create(organisation=organisation, **case.programme)
+    programme = programme or programme_create(organisation=organisation, **case.programme)
     application = application_start(programme=programme, version=version, user=lead)
     responses = {
         response.criterion.code: response
@@ -472,3 +472,143 @@ def _criteria(application):
             "theme__number", "order"
         )
     )
+
+
+def _moderated(application, case: Case, lead_assignment, *, upto=None, submit=False):
+    """The lead agrees each criterion (the provider's partial ones "partially met")."""
+    from accreditation.services.moderation import agreed_score_save, recommendation_save
+
+    lead = lead_assignment.assessor
+    for criterion in _criteria(application)[:upto]:
+        level = "partially_met" if criterion.code in case.partial else "met"
+        agreed_score_save(
+            application=application,
+            criterion=criterion,
+            user=lead,
+            level=level,
+            rationale=RATIONALE[level],
+            improvements="" if level == "met" else "Finish the overdue review and record it.",
+            revision=0,
+        )
+    if submit:
+        codes = ", ".join(case.partial)
+        recommendation_save(
+            application=application,
+            user=lead,
+            outcome="conditional",
+            summary="A well-run programme with strong co-production. Two areas need work: "
+            f"criteria {codes} are only partly in place.",
+            proposed_conditions=f"Complete the overdue reviews behind criteria {codes} and send "
+            "the board minutes that approve them.",
+            submit=True,
+        )
+
+
+def _conditional(application, case: Case, people: dict[str, User]) -> None:
+    """Decided "accredited with conditions" by the administrator; the provider has sent
+    evidence for the first condition, the second is still open."""
+    from accreditation.models import Condition
+    from accreditation.services.decisions import (
+        ConditionInput,
+        condition_evidence_add,
+        decision_make,
+    )
+
+    decision_make(
+        application=application,
+        user=people["admin"],
+        outcome="conditional",
+        reasons="The agreed scores meet the standard in most places; the gaps found are "
+        "specific and can be closed within three months.",
+        conditions=[
+            ConditionInput(
+                f"Complete the facilitator observation review (criterion {case.partial[0]}) "
+                "and send the signed record.",
+                _days(45),
+            ),
+            ConditionInput(
+                f"Show the board has acted on the outcome findings (criterion {case.partial[1]}).",
+                _days(90),
+            ),
+        ],
+    )
+    first = Condition.objects.filter(application=application).order_by("number").first()
+    lead = _lead_of(application.programme.organisation, "")
+    condition_evidence_add(
+        condition=first,
+        user=lead,
+        response="The review was completed in March; the signed observation records for all "
+        "six facilitators are attached.",
+        files=[_evidence_file(application.programme.organisation.name, "Observation review")],
+    )
+
+
+def demo_journey_create(*, version, password: str) -> list[str]:
+    """Make the demo applications that do not exist yet; returns one line per application
+    made, saying where it stands."""
+    from accreditation.models import Assignment
+    from accreditation.services.information import information_request_raise
+    from providers.models import Programme
+
+    people = _staff()
+    made = []
+    for case in CASES:
+        organisation, _ = Organisation.objects.get_or_create(
+            name=case.organisation, defaults=EXTRA_ORGANISATIONS.get(case.organisation, {})
+        )
+        programme = Programme.objects.filter(
+            organisation=organisation, name=case.programme["name"]
+        ).first()
+        if programme is not None and programme.applications.exists():
+            continue
+        application = _submitted(case, organisation, version, password, programme)
+        made.append(case)
+        if case.stage == "submitted":
+            continue
+        application, assignments = _assessed(application, case, people)
+        if case.stage == "offered":
+            continue
+        lead, second = assignments
+        criteria = _criteria(application)
+        if case.stage == "information_requested":
+            # The lead has scored part of it and asked about two criteria.
+            _score(lead, criteria, partial=case.partial, upto=20)
+            information_request_raise(
+                application=application,
+                user=lead.assessor,
+                criteria=[c for c in criteria if c.code in case.partial],
+                message="Please send the fidelity checklist you use when observing sessions, "
+                "and the record of the last two observations of each peer navigator.",
+                due_on=_days(10),
+            )
+            continue
+        if case.stage == "scoring":
+            # The lead has finished; the second assessor is part-way through.
+            _score(lead, criteria, partial=case.partial, complete=True)
+            _score(second, criteria, partial=case.partial, disagree=("1.3",), upto=25)
+            continue
+        _score(lead, criteria, partial=case.partial, complete=True)
+        _score(second, criteria, partial=case.partial, disagree=("2.2", "3.3"), complete=True)
+        lead = Assignment.objects.get(pk=lead.pk)
+        if case.stage == "moderation":
+            _moderated(application, case, lead, upto=10)
+            continue
+        _moderated(application, case, lead, submit=True)
+        if case.stage == "conditional":
+            _conditional(application, case, people)
+    return [
+        f"{application.reference} {application.programme.name} "
+        f"({application.programme.organisation.name}): {application.get_status_display()}"
+        for application in _applications_of(made)
+    ]
+
+
+def _applications_of(cases: list[Case]):
+    from accreditation.models import Application
+
+    return [
+        Application.objects.select_related("programme__organisation").get(
+            programme__organisation__name=case.organisation, programme__name=case.programme["name"]
+        )
+        for case in cases
+    ]

@@ -31,8 +31,8 @@ SMALL = {"criteria_per_theme": 1, "files": 2}  # 4 criteria, 2 files
 LARGE = {"criteria_per_theme": 10, "files": 200}  # 40 criteria, 200 files
 
 # The page itself, plus one read per part of the assessment that has something to show on it
-# (an open information request, the decision, an appeal): flat in criteria and files.
-WORKSPACE_QUERIES = 7
+# (screening, an open information request, the decision, an appeal): flat in criteria and files.
+WORKSPACE_QUERIES = 8
 CRITERION_QUERIES = 8
 LIST_QUERIES = 7
 HISTORY_QUERIES = 6

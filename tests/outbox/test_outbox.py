@@ -251,8 +251,9 @@ def test_every_email_use_case_queues_through_the_outbox():
 
     housekeeping = {
         "accreditation.tasks.evidence_sweep_stale_uploads",
-        # Daily beat task; each email it causes is queued through the outbox.
+        # Daily beat tasks; each email they cause is queued through the outbox.
         "accreditation.tasks.conditions_overdue",
+        "accreditation.tasks.information_requests_overdue",
     }
     tasks = [
         value

@@ -51,9 +51,15 @@ class Command(BaseCommand):
         call_command("migrate", interactive=False, verbosity=0)
         version = demonstration_edition_load()
         logins = demo_people_create()
+        # Applications at every stage, made through every app's services (project layer).
+        from qismet_portal.demo_journey import demo_journey_create
+
+        made = demo_journey_create(version=version, password=DEMO_PASSWORD)
         host = addrport if ":" in addrport else f"127.0.0.1:{addrport}"
         self.stdout.write(self.style.SUCCESS("\nQISMET accreditation portal (demonstration)"))
         self.stdout.write(f"  Standard loaded: {version}")
+        for line in made:
+            self.stdout.write(f"  Demo application {line}")
         self.stdout.write(f"  Open http://{host}/ and sign in with any of these:")
         width = max(len(login.email) for login in logins)
         for login in logins:
