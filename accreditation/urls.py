@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import applications, evidence
+from .views import appeals, applications, evidence
 
 app_name = "accreditation"
 urlpatterns = [
@@ -53,4 +53,6 @@ urlpatterns = [
     # information requests (views/information.py)
     # moderation, decision and conditions (views/decisions.py)
     # appeals (views/appeals.py)
+    path("<int:pk>/appeal/", appeals.appeal_lodge, name="appeal_lodge"),
+    path("<int:pk>/appeals/<int:appeal_pk>/", appeals.appeal_detail, name="appeal_detail"),
 ]

@@ -11,6 +11,7 @@ from accounts.permissions import is_administrator, is_provider_user
 from providers.models import MembershipRole
 from providers.selectors import membership_for_user
 
+from .appeals import is_appeal_reviewer
 from .staff import is_assigned_assessor
 
 
@@ -54,7 +55,7 @@ rules.add_perm("accreditation.list_applications", is_administrator | is_provider
 rules.add_perm("accreditation.start_application", is_provider_lead)
 rules.add_perm(
     "accreditation.view_application",
-    is_member_of_applicant | is_administrator | is_assigned_assessor,
+    is_member_of_applicant | is_administrator | is_assigned_assessor | is_appeal_reviewer,
 )
 rules.add_perm(
     "accreditation.edit_application", is_provider_user & is_member_of_applicant & is_editable
@@ -64,6 +65,10 @@ rules.add_perm(
     is_provider_signatory & is_member_of_applicant & is_editable,
 )
 rules.add_perm("accreditation.withdraw_application", is_provider_lead & is_member_of_applicant)
+rules.add_perm(
+    "accreditation.lodge_appeal",
+    is_member_of_applicant & (is_provider_lead | is_provider_signatory),
+)
 rules.add_perm(
     "accreditation.download_evidence",
     is_member_of_applicant | is_administrator | is_assigned_assessor,

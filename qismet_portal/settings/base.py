@@ -333,6 +333,9 @@ PORTAL_BASE_URL = env("PORTAL_BASE_URL", default="http://127.0.0.1:8000")
 # Changes to a criterion's answer by one person within this many minutes of their previous change
 # show as one line in the application's history (autosave writes every few seconds of typing).
 ANSWER_HISTORY_MERGE_MINUTES = env.int("ANSWER_HISTORY_MERGE_MINUTES", default=5)
+# A provider may appeal a decision until this many days after the day it was made (that day
+# included: decided on 1 March, the last day to appeal is 29 March with the default).
+APPEAL_WINDOW_DAYS = env.int("APPEAL_WINDOW_DAYS", default=28)
 ACCOUNT_FORMS = {
     "login": "accounts.forms.LoginForm",
     "reset_password": "accounts.forms.ResetPasswordForm",
