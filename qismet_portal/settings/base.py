@@ -87,6 +87,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "qismet_portal.context_processors.portal",
+                "accounts.context_processors.notifications",
             ],
             "libraries": {"portal_forms": "qismet_portal.templatetags.portal_forms"},
         },
