@@ -118,12 +118,24 @@ def test_the_page_reads_a_fixed_number_of_queries(login, django_assert_max_num_q
     for _ in range(count):
         notify(users=[me], message="Something happened", url="/")
     client = login(me)
-    # session, user, unread count in the header, page count, page of notifications
-    with django_assert_max_num_queries(6):
+    # session, user (with the unread count for the header), count and page of notifications
+    with django_assert_max_num_queries(4):
         assert client.get(reverse("notifications")).status_code == 200
 
 
-def test_the_header_count_is_one_query(rf, django_assert_num_queries):
+def test_the_header_count_comes_with_the_user_at_no_extra_query(login, django_assert_num_queries):
+    from django.urls import reverse as url
+
+    me = AssessorFactory()
+    notify(users=[me], message="One", url="/")
+    client = login(me)
+    client.get(url("profile"))  # warm up
+    with django_assert_num_queries(2):  # the session, and the user with their unread count
+        page = client.get(url("profile"))
+    assert "(1 unread)" in page.content.decode()
+
+
+def test_a_user_loaded_otherwise_costs_one_query(rf, django_assert_num_queries):
     from accounts.context_processors import notifications
 
     me = AssessorFactory()
