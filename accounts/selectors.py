@@ -20,3 +20,12 @@ def assessor_counts() -> dict[str, int]:
             invited_assessor_count=Count("pk", filter=invited),
         )
     )
+
+
+def notifications_for_user(user):
+    """``user``'s own notifications, newest first (one query per page of them)."""
+    from .models import Notification
+
+    return Notification.objects.filter(user=user).only(
+        "pk", "message", "url", "created_at", "read_at", "user_id"
+    )

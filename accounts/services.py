@@ -124,3 +124,30 @@ def notify(*, users, message: str, url: str = "") -> int:
     ]
     Notification.objects.bulk_create(rows)
     return len(rows)
+
+
+def notification_open(*, user: User, notification_id: int):
+    """Mark one of ``user``'s notifications read and return it (someone else's: not found).
+
+    Done by POST from the notifications page, not by visiting the list: seeing a line is not
+    acting on it, and a GET must not change anything (link checkers and prefetching follow
+    links)."""
+    from django.shortcuts import get_object_or_404
+    from django.utils import timezone
+
+    from .models import Notification
+
+    notification = get_object_or_404(Notification.objects.filter(user=user), pk=notification_id)
+    if notification.read_at is None:
+        notification.read_at = timezone.now()
+        notification.save(update_fields=["read_at"])
+    return notification
+
+
+def notifications_mark_all_read(*, user: User) -> int:
+    """Mark every unread notification of ``user`` read; returns how many were."""
+    from django.utils import timezone
+
+    from .models import Notification
+
+    return Notification.objects.filter(user=user).unread().update(read_at=timezone.now())

@@ -157,3 +157,51 @@ def signin_unlock(request: HttpRequest, token: str) -> HttpResponse:
         messages.success(request, "Signing in to your account is open again.")
         return redirect("account_login")
     return render(request, "accounts/signin_unlock_confirm.html", {"account_email": user.email})
+
+
+# --- portal notifications -------------------------------------------------------------------
+
+NOTIFICATIONS_PAGE_SIZE = 25
+
+
+@login_required
+def notification_list(request: HttpRequest) -> HttpResponse:
+    """The signed-in person's notifications, newest first. Looking does not mark them read:
+    opening one (a POST) or "Mark all as read" does."""
+    from django.core.paginator import Paginator
+
+    from .selectors import notifications_for_user
+
+    page = Paginator(notifications_for_user(request.user), NOTIFICATIONS_PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    return render(
+        request,
+        "accounts/notification_list.html",
+        {"page": page, "notifications": page.object_list},
+    )
+
+
+@require_POST
+@login_required
+def notification_open(request: HttpRequest, pk: int) -> HttpResponse:
+    from django.utils.http import url_has_allowed_host_and_scheme
+
+    notification = services.notification_open(user=request.user, notification_id=pk)
+    target = notification.url
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return redirect(target)
+    return redirect("notifications")
+
+
+@require_POST
+@login_required
+def notifications_mark_all_read(request: HttpRequest) -> HttpResponse:
+    count = services.notifications_mark_all_read(user=request.user)
+    if count:
+        messages.success(
+            request, f"{count} notification{'s' if count != 1 else ''} marked as read."
+        )
+    return redirect("notifications")

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from .views import (
+    appeals,
     applications,
     assessors,
     decisions,
@@ -117,4 +118,6 @@ urlpatterns = [
         name="condition_detail",
     ),
     # appeals (views/appeals.py)
+    path("<int:pk>/appeal/", appeals.appeal_lodge, name="appeal_lodge"),
+    path("<int:pk>/appeals/<int:appeal_pk>/", appeals.appeal_detail, name="appeal_detail"),
 ]

@@ -12,6 +12,7 @@ from providers.models import MembershipRole
 from providers.selectors import membership_for_user
 
 from . import screening  # noqa: F401  (registers the screening and assignment rules)
+from .appeals import is_appeal_reviewer
 from .staff import is_assigned_assessor
 
 
@@ -104,7 +105,7 @@ rules.add_perm("accreditation.list_applications", is_administrator | is_provider
 rules.add_perm("accreditation.start_application", is_provider_lead)
 rules.add_perm(
     "accreditation.view_application",
-    is_member_of_applicant | is_administrator | is_assigned_assessor,
+    is_member_of_applicant | is_administrator | is_assigned_assessor | is_appeal_reviewer,
 )
 rules.add_perm(
     "accreditation.edit_application", is_provider_user & is_member_of_applicant & is_editable
@@ -123,6 +124,10 @@ rules.add_perm(
 )
 rules.add_perm("accreditation.request_information", is_assigned_assessor)
 rules.add_perm("accreditation.withdraw_application", is_provider_lead & is_member_of_applicant)
+rules.add_perm(
+    "accreditation.lodge_appeal",
+    is_member_of_applicant & (is_provider_lead | is_provider_signatory),
+)
 rules.add_perm(
     "accreditation.download_evidence",
     is_member_of_applicant | is_administrator | is_assigned_assessor,

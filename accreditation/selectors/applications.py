@@ -19,6 +19,7 @@ from accounts.models import Role, User
 from accreditation.models import (
     NOT_APPLICABLE,
     OPEN_STATUSES,
+    Appeal,
     Application,
     ApplicationEvent,
     ApplicationStatus,
@@ -33,7 +34,8 @@ from standards.models import StandardVersion, Theme
 
 def applications_for_user(user) -> QuerySet[Application]:
     """Every read of an application starts here: administrators see all, a provider user sees
-    their own organisation's, everyone else none. Anything outside this set is a 404."""
+    their own organisation's, an assessor those they accepted or hear on appeal, everyone else
+    none. Anything outside this set is a 404."""
     queryset = Application.objects.select_related("programme__organisation", "version__standard")
     if not user.is_authenticated or not user.is_active:
         return queryset.none()
@@ -53,7 +55,11 @@ def applications_for_user(user) -> QuerySet[Application]:
             status=AssignmentStatus.ACCEPTED,
             declared_at__isnull=False,
         )
-        return queryset.filter(Exists(accepted))
+        # And what they hear on appeal (reviewers had no part in the assessment).
+        reviewing = Appeal.reviewers.through.objects.filter(
+            appeal__application=OuterRef("pk"), user=user
+        )
+        return queryset.filter(Exists(accepted) | Exists(reviewing))
     return queryset.none()
 
 

@@ -92,6 +92,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "qismet_portal.context_processors.portal",
+                "accounts.context_processors.notifications",
             ],
             "libraries": {"portal_forms": "qismet_portal.templatetags.portal_forms"},
         },
@@ -130,8 +131,9 @@ else:
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
     "rules.permissions.ObjectPermissionBackend",
-    "django.contrib.auth.backends.ModelBackend",
-    "allauth.account.auth_backends.AuthenticationBackend",
+    # Django's and allauth's, loading the user with their unread notification count.
+    "accounts.backends.ModelBackend",
+    "accounts.backends.AuthenticationBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -375,6 +377,9 @@ PORTAL_BASE_URL = env("PORTAL_BASE_URL", default="http://127.0.0.1:8000")
 # Changes to a criterion's answer by one person within this many minutes of their previous change
 # show as one line in the application's history (autosave writes every few seconds of typing).
 ANSWER_HISTORY_MERGE_MINUTES = env.int("ANSWER_HISTORY_MERGE_MINUTES", default=5)
+# A provider may appeal a decision until this many days after the day it was made (that day
+# included: decided on 1 March, the last day to appeal is 29 March with the default).
+APPEAL_WINDOW_DAYS = env.int("APPEAL_WINDOW_DAYS", default=28)
 ACCOUNT_FORMS = {
     "login": "accounts.forms.LoginForm",
     "reset_password": "accounts.forms.ResetPasswordForm",

@@ -90,14 +90,14 @@ def test_the_lists_cover_every_application_url():
     from .test_information_permissions import INFORMATION_URLS
     from .test_screening_permissions import URL_NAMES as SCREENING_URLS
 
-    # Evidence, scoring, information, screening and decision URLs have their own matrices
-    # (test_evidence_permissions.py, test_scoring.py, test_information_permissions.py,
-    # test_screening_permissions.py, test_decision_pages.py).
+    # Evidence, scoring, information, screening, decision and appeal URLs have their own
+    # matrices (test_evidence_permissions.py, test_scoring.py, test_information_permissions.py,
+    # test_screening_permissions.py, test_decision_pages.py, test_appeals_views.py).
     others = set(INFORMATION_URLS) | set(SCREENING_URLS) | COVERED_ELSEWHERE
     ours = {
         p.name
         for p in urlpatterns
-        if not p.name.startswith(("evidence_", "scoring_")) and p.name not in others
+        if not p.name.startswith(("evidence_", "scoring_", "appeal_")) and p.name not in others
     }
     assert ours == set(ALL_URLS)
 
