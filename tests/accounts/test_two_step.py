@@ -18,6 +18,8 @@ from accounts.two_step import demo_code_for
 from tests.factories import TEST_PASSWORD, sign_in, totp_authenticator, totp_code
 from tests.test_settings import GOOD_SECRET, django_setup
 
+pytestmark = pytest.mark.django_db
+
 STAFF = ["administrator", "assessor"]
 
 
