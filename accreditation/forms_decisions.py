@@ -79,7 +79,10 @@ class RecommendationForm(PortalFormMixin, forms.Form):
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
         self.helper = _helper(submit="Save as draft")
-        self.helper.add_input(Submit("send", "Send for a decision", css_class="btn btn-success"))
+        send = Submit("send", "Send for a decision")
+        # crispy's default classes would put btn-primary under the colour asked for.
+        send.field_classes = "btn btn-success"
+        self.helper.add_input(send)
 
     def clean(self):
         cleaned = super().clean()
@@ -189,6 +192,7 @@ class ConditionReviewForm(PortalFormMixin, forms.Form):
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
         self.helper = _helper(submit="Sign off this condition", name="sign_off")
-        self.helper.add_input(
-            Submit("send_back", "Send back to the provider", css_class="btn btn-outline-danger")
-        )
+        send_back = Submit("send_back", "Send back to the provider")
+        # crispy's default classes would put btn-primary under the outline (dark red on teal).
+        send_back.field_classes = "btn btn-outline-danger"
+        self.helper.add_input(send_back)

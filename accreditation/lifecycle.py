@@ -84,7 +84,7 @@ STATUS_INFO: dict[str, StatusInfo] = {
         "info",
     ),
     S.INFORMATION_REQUESTED: StatusInfo(
-        "The assessors have asked for more information on some criteria, listed at the top. "
+        "The assessors have asked for more information on some criteria, listed in the request below. "
         "Only those criteria are open again: answer them and submit by the date given.",
         "Waiting for the provider to answer a request for more information.",
         "warning",

@@ -53,12 +53,12 @@ def screenshot(page):
 _codes_used: set[tuple[int, int]] = set()
 
 
-def fresh_totp_code(user) -> str:
-    """The code the user's authenticator app shows now (tests/factories.py's known key), waiting
-    for the next one if this user already typed the current one."""
+def fresh_totp_code(user, secret: str | None = None) -> str:
+    """The code the user's authenticator app shows now (tests/factories.py's known key unless
+    another is given), waiting for the next one if this user already typed the current one."""
     from allauth.mfa import app_settings
 
-    from tests.factories import totp_code
+    from tests.factories import TEST_TOTP_SECRET, totp_code
 
     period = app_settings.TOTP_PERIOD
     now = time.time()
@@ -66,7 +66,7 @@ def fresh_totp_code(user) -> str:
         time.sleep(period - now % period + 0.2)
         now = time.time()
     _codes_used.add((user.pk, int(now) // period))
-    return totp_code(at=now)
+    return totp_code(secret or TEST_TOTP_SECRET, at=now)
 
 
 def sign_in_through_pages(page, live_server, user) -> None:

@@ -46,7 +46,7 @@ def test_scoring_pages(
     screenshot(f"scoring-home-{label}")
     page.get_by_role("link", name=f"Score {stage.application.reference}").click()
     assert page.get_by_role(
-        "heading", name=f"Your scoring of {stage.application.reference}"
+        "heading", name=f"Your scoring: {stage.application.programme.name}"
     ).is_visible()
     assert_accessible("scoring overview")
     screenshot(f"scoring-overview-{label}")
