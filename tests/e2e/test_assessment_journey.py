@@ -126,3 +126,105 @@ def test_an_application_from_screening_to_accredited(browser, live_server):
     main = admin.main()
     assert lead_user.full_name in main and second_user.full_name in main
     admin.check("assignment-offered")
+
+    # 2. The assessors accept and score; the lead asks for more information ----------------
+    lead = Person(browser, live_server, lead_user, "lead assessor")
+    second = Person(browser, live_server, second_user, "second assessor")
+    for person in (lead, second):
+        person.go("/")
+        person.page.get_by_role("link", name=reference).first.click()
+        person.page.wait_for_load_state()
+        assert person.page.get_by_role("heading", name="An assignment for you").is_visible()
+        person.check(f"offer-{'lead' if person is lead else 'second'}")
+        person.page.get_by_label(
+            "I have read the declaration above and I confirm it is true"
+        ).check()
+        person.button("Accept and sign the declaration")
+
+    def score(person, criterion, level: str, rationale: str, *, shot: str = "") -> None:
+        person.go(f"{base}/scoring/")
+        person.page.get_by_role("link", name=f"{criterion.code} {criterion.title}").click()
+        person.page.wait_for_load_state()
+        person.page.get_by_label(level, exact=True).check()
+        person.page.get_by_label("Rationale").fill(rationale)
+        person.button("Save")
+        assert person.page.get_by_text(f"Score for criterion {criterion.code} saved.").is_visible()
+        if shot:
+            person.check(shot, phone=True)
+
+    lead.go(f"{base}/scoring/")
+    assert lead.page.get_by_role("heading", name=f"Your scoring of {reference}").is_visible()
+    lead.check("scoring-overview-lead")
+    partial = criteria[2]
+    for criterion in criteria:
+        if criterion == partial:
+            score(lead, criterion, "Partially met", LEAD_RATIONALE, shot="scoring-criterion")
+        else:
+            score(lead, criterion, "Met", "The evidence shows it in place.")
+    for criterion in criteria:
+        score(second, criterion, "Met", SECOND_RATIONALE)
+    second.go(f"{base}/scoring/")
+    second.check("scoring-overview-second")
+
+    asked = criteria[0]
+    lead.go(f"{base}/")
+    lead.page.get_by_role("link", name="Ask the provider for more information…").click()
+    lead.page.wait_for_load_state()
+    lead.page.get_by_label(f"{asked.code} {asked.title}").check()
+    lead.page.get_by_label("What do you need from the provider?").fill(
+        "Say who reviews the policy and how often."
+    )
+    lead.check("information-request-form")
+    lead.button("Send the request")
+    lead.check("information-request-sent")
+
+    # The provider's signatory answers the re-opened criterion only.
+    provider = Person(browser, live_server, signatory, "provider signatory")
+    provider.go(f"{base}/")
+    first_card = provider.page.locator("main section.card").first
+    assert "The assessors have asked for more information" in first_card.inner_text()
+    assert "Say who reviews the policy and how often." in first_card.inner_text()
+    provider.check("provider-application-information-requested", phone=True)
+    other = criteria[1]
+    provider.page.get_by_role("link", name=other.title, exact=True).click()
+    provider.page.wait_for_load_state()
+    assert provider.page.locator("main form[method=post]").count() == 0
+    assert "not one of the criteria the assessors asked about" in provider.main()
+    provider.go(f"{base}/")
+    provider.page.get_by_role("link", name=asked.title, exact=True).click()
+    provider.page.wait_for_load_state()
+    provider.page.get_by_label("Your narrative").fill(
+        "Our clinical lead reviews the policy every year; the board approved it in May."
+    )
+    provider.check("provider-response-edit")
+    provider.button("Save")
+    provider.go(f"{base}/")
+    provider.page.get_by_role("link", name="Sign and send the response…").click()
+    provider.page.wait_for_load_state()
+    provider.page.get_by_label("A note to the assessors (optional)").fill(
+        "The review cycle is in the second paragraph."
+    )
+    provider.page.get_by_label("Your full name").fill(signatory.full_name)
+    provider.page.get_by_label("Your role or job title").fill("Director")
+    provider.page.get_by_label("I have read the declaration above and I confirm it is true").check()
+    provider.check("provider-response-submit")
+    provider.button("Sign and send the response")
+    provider.check("provider-response-sent")
+
+    # The lead sees what changed; both complete.
+    lead.go(f"{base}/")
+    lead.page.get_by_role("link", name="See what changed").click()
+    lead.page.wait_for_load_state()
+    changes = lead.main()
+    assert asked.code in changes and "the board approved it in May" in changes
+    lead.check("submission-changes")
+    second.go(f"{base}/")
+    second.check("application-second-before-completing")
+    assert second.seen and not [text for text in second.seen if "zebra" in text], (
+        "the second assessor was shown the lead's rationale before both completed"
+    )
+    for person in (lead, second):
+        person.go(f"{base}/scoring/")
+        person.button("Complete my scoring")
+        assert "Completed" in person.main()
+    second.check("scoring-completed-second")
