@@ -25,6 +25,14 @@ def _helper(*, submit: str, name: str = "save", form_tag: bool = True) -> Portal
     return helper
 
 
+def _button(name: str, value: str, classes: str) -> Submit:
+    """A second button in its own colours: crispy's ``css_class`` would add to its default
+    ``btn btn-primary`` (white text on the outline button's light background)."""
+    button = Submit(name, value)
+    button.field_classes = classes
+    return button
+
+
 def _textarea(label: str, *, required: bool = False, rows: int = 4, **kwargs: Any):
     return forms.CharField(
         label=label,
@@ -79,7 +87,7 @@ class RecommendationForm(PortalFormMixin, forms.Form):
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
         self.helper = _helper(submit="Save as draft")
-        self.helper.add_input(Submit("send", "Send for a decision", css_class="btn btn-success"))
+        self.helper.add_input(_button("send", "Send for a decision", "btn btn-success"))
 
     def clean(self):
         cleaned = super().clean()
@@ -190,5 +198,5 @@ class ConditionReviewForm(PortalFormMixin, forms.Form):
         super().__init__(*args, **kwargs)
         self.helper = _helper(submit="Sign off this condition", name="sign_off")
         self.helper.add_input(
-            Submit("send_back", "Send back to the provider", css_class="btn btn-outline-danger")
+            _button("send_back", "Send back to the provider", "btn btn-outline-danger")
         )

@@ -40,7 +40,7 @@ class Person:
     """One user in their own browser context, with the checks every main page gets."""
 
     def __init__(self, browser, live_server, user, name: str):
-        self.context = browser.new_context(viewport=DESKTOP)
+        self.context = browser.new_context(viewport=DESKTOP, locale="en-GB")
         self.page = self.context.new_page()
         self.page.set_default_timeout(10_000)
         self.page.on("dialog", lambda dialog: dialog.accept())  # data-confirm buttons
@@ -73,13 +73,24 @@ class Person:
         for label, size in sizes:
             self.page.set_viewport_size(size)
             scroll = self.page.evaluate("document.documentElement.scrollWidth")
-            assert scroll <= size["width"], f"{shot} scrolls sideways at {size['width']}"
+            assert scroll <= size["width"], (
+                f"{shot} scrolls sideways at {size['width']}: {self._too_wide(size['width'])}"
+            )
             self.page.screenshot(
                 path=str(ARTIFACTS / f"journey-{shot}-{label}.png"), full_page=True
             )
         if phone:
             axe_check(self.page, f"{shot} on a phone ({self.name})")
             self.page.set_viewport_size(DESKTOP)
+
+    def _too_wide(self, width: int) -> list[str]:
+        return self.page.evaluate(
+            """(width) => [...document.querySelectorAll("body *")]
+                .filter((el) => el.getBoundingClientRect().right > width)
+                .slice(0, 5)
+                .map((el) => el.tagName + "." + el.className + " " + el.getBoundingClientRect().right)""",
+            width,
+        )
 
     def button(self, name: str) -> None:
         self.page.get_by_role("button", name=name, exact=True).click()
@@ -228,3 +239,94 @@ def test_an_application_from_screening_to_accredited(browser, live_server):
         person.button("Complete my scoring")
         assert "Completed" in person.main()
     second.check("scoring-completed-second")
+
+    # 3. The lead moderates and recommends ------------------------------------------------
+    lead.go(f"{base}/")
+    lead.page.get_by_role("link", name="Moderate", exact=True).click()
+    lead.page.wait_for_load_state()
+    differ_row = lead.page.locator("tr", has_text=partial.title)
+    assert "Assessors differ" in differ_row.inner_text()
+    assert lead.page.locator("tr", has_text="Assessors differ").count() == 1
+    lead.check("moderation", phone=True)
+    for criterion in criteria:
+        lead.go(f"{base}/moderation/")
+        lead.page.get_by_role("link", name=criterion.title, exact=True).click()
+        lead.page.wait_for_load_state()
+        if criterion == partial:
+            assert "The assessors differ" in lead.main()
+            assert LEAD_RATIONALE in lead.main() and SECOND_RATIONALE in lead.main()
+            lead.page.get_by_label("Partially met", exact=True).check()
+            lead.page.get_by_label("Rationale").fill(
+                "The refresher training record stops in 2022; the policy itself is sound."
+            )
+            lead.check("moderation-criterion-differ", phone=True)
+        lead.button("Save the agreed score")
+        assert lead.page.locator(".alert-danger, .invalid-feedback").count() == 0, lead.main()
+    lead.go(f"{base}/moderation/")
+    assert "Not agreed yet" not in lead.main()
+    lead.check("moderation-agreed")
+    lead.page.get_by_role("link", name="Write the recommendation").click()
+    lead.page.wait_for_load_state()
+    lead.page.get_by_label("Accredited with conditions").check()
+    lead.page.get_by_label("Summary").fill(
+        "A sound programme; refresher training for facilitators must be brought up to date."
+    )
+    lead.page.get_by_label("Proposed conditions").fill(
+        "Bring every facilitator's refresher training up to date."
+    )
+    lead.check("recommendation")
+    lead.button("Send for a decision")
+    lead.check("recommendation-sent")
+
+    # 4. Another administrator decides; the provider meets the condition; sign-off --------
+    decision_maker = Person(browser, live_server, decider, "deciding administrator")
+    decision_maker.go(f"{base}/")
+    decision_maker.page.get_by_role("link", name="Make the decision").click()
+    decision_maker.page.wait_for_load_state()
+    assert "Bring every facilitator's refresher training up to date." in (
+        decision_maker.page.locator("textarea[name$='-description']").first.input_value()
+    )
+    decision_maker.page.get_by_label("Accredited with conditions").check()
+    decision_maker.page.get_by_label("Reasons for the decision").fill(
+        "Every mandatory criterion is met; one needs refresher training brought up to date."
+    )
+    decision_maker.check("decision")
+    decision_maker.button("Record the decision")
+    assert decision_maker.page.locator(".alert-danger, .invalid-feedback").count() == 0, (
+        decision_maker.main()
+    )
+    decision_maker.check("decision-recorded")
+
+    provider.go(f"{base}/")
+    provider.page.get_by_role(
+        "link", name="Bring every facilitator's refresher training up to date."
+    ).click()
+    provider.page.wait_for_load_state()
+    provider.page.get_by_label("How the condition has been met").fill(
+        "Every facilitator finished the refresher in June; the register is attached."
+    )
+    provider.page.get_by_label("Evidence files (optional)").set_input_files(
+        {"name": "refresher-register.pdf", "mimeType": "application/pdf", "buffer": _small_pdf()}
+    )
+    provider.check("condition-respond")
+    provider.button("Send for sign-off")
+    assert "refresher-register.pdf" in provider.main()
+    provider.check("condition-sent")
+
+    admin.go(f"{base}/")
+    admin.page.get_by_role(
+        "link", name="Bring every facilitator's refresher training up to date."
+    ).click()
+    admin.page.wait_for_load_state()
+    assert "refresher-register.pdf" in admin.main()
+    admin.check("condition-review")
+    admin.button("Sign off this condition")
+    admin.check("condition-signed-off")
+
+    provider.go(f"{base}/")
+    status = provider.page.locator("main h1 .badge, main .badge").first.inner_text()
+    assert status == "Accredited"
+    provider.check("provider-application-accredited")
+
+    for person in (admin, lead, second, provider, decision_maker):
+        person.close()
