@@ -210,7 +210,9 @@ def test_an_application_from_screening_to_accredited(browser, live_server):
     provider.check("provider-response-edit")
     provider.button("Save")
     provider.go(f"{base}/")
-    provider.page.get_by_role("link", name="Sign and send the response…").click()
+    # The same words at the top of the page and in the request's card.
+    assert provider.page.get_by_role("link", name="Sign and send the response…").count() == 2
+    provider.page.get_by_role("link", name="Sign and send the response…").first.click()
     provider.page.wait_for_load_state()
     provider.page.get_by_label("A note to the assessors (optional)").fill(
         "The review cycle is in the second paragraph."
