@@ -25,6 +25,14 @@ def _helper(*, submit: str, name: str = "save", form_tag: bool = True) -> Portal
     return helper
 
 
+def _button(name: str, value: str, classes: str) -> Submit:
+    """A second button in its own colours: crispy's ``css_class`` would add to its default
+    ``btn btn-primary`` (white text on the outline button's light background)."""
+    button = Submit(name, value)
+    button.field_classes = classes
+    return button
+
+
 def _textarea(label: str, *, required: bool = False, rows: int = 4, **kwargs: Any):
     return forms.CharField(
         label=label,
@@ -79,10 +87,7 @@ class RecommendationForm(PortalFormMixin, forms.Form):
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
         self.helper = _helper(submit="Save as draft")
-        send = Submit("send", "Send for a decision")
-        # crispy's default classes would put btn-primary under the colour asked for.
-        send.field_classes = "btn btn-success"
-        self.helper.add_input(send)
+        self.helper.add_input(_button("send", "Send for a decision", "btn btn-success"))
 
     def clean(self):
         cleaned = super().clean()
@@ -192,7 +197,6 @@ class ConditionReviewForm(PortalFormMixin, forms.Form):
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
         self.helper = _helper(submit="Sign off this condition", name="sign_off")
-        send_back = Submit("send_back", "Send back to the provider")
-        # crispy's default classes would put btn-primary under the outline (dark red on teal).
-        send_back.field_classes = "btn btn-outline-danger"
-        self.helper.add_input(send_back)
+        self.helper.add_input(
+            _button("send_back", "Send back to the provider", "btn btn-outline-danger")
+        )

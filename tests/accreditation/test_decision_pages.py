@@ -353,3 +353,18 @@ def test_pages_query_count_flat_in_criteria(login, per_theme, django_assert_max_
             reverse(f"accreditation:{name}", args=[stage.application.pk]),
             16,
         )
+
+
+def test_second_buttons_keep_their_own_colours():
+    """crispy adds ``css_class`` to a button's default ``btn btn-primary``: the outline "Send
+    back" button then had white text on a light background (axe: colour contrast)."""
+    from crispy_forms.utils import render_crispy_form
+
+    from accreditation.forms_decisions import ConditionReviewForm, RecommendationForm
+
+    review = render_crispy_form(ConditionReviewForm())
+    send_back = re.search(r'<input[^>]*name="send_back"[^>]*>', review).group(0)
+    assert 'class="btn btn-outline-danger"' in send_back
+    recommendation = render_crispy_form(RecommendationForm())
+    send = re.search(r'<input[^>]*name="send"[^>]*>', recommendation).group(0)
+    assert 'class="btn btn-success"' in send

@@ -97,23 +97,25 @@ def sign_in(page, live_server):
     return _sign_in
 
 
+def axe_check(page, context: str = "") -> None:
+    """axe-core on the page's current document: no serious or critical violations."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(page)
+    bad = [v for v in results.response["violations"] if v.get("impact") in {"serious", "critical"}]
+    details = "\n".join(
+        f"- {v['id']} ({v['impact']}): {v['help']} — {[n['target'] for n in v['nodes']][:3]}"
+        for v in bad
+    )
+    assert not bad, f"Accessibility violations on {context or page.url}:\n{details}"
+
+
 @pytest.fixture
 def assert_accessible(page):
     """axe-core on the current page: no serious or critical violations."""
-    from axe_playwright_python.sync_playwright import Axe
-
-    axe = Axe()
 
     def _check(context: str = "") -> None:
-        results = axe.run(page)
-        bad = [
-            v for v in results.response["violations"] if v.get("impact") in {"serious", "critical"}
-        ]
-        details = "\n".join(
-            f"- {v['id']} ({v['impact']}): {v['help']} — {[n['target'] for n in v['nodes']][:3]}"
-            for v in bad
-        )
-        assert not bad, f"Accessibility violations on {context or page.url}:\n{details}"
+        axe_check(page, context)
 
     return _check
 
