@@ -204,10 +204,10 @@ def refusal(*, reference: str, status: str, transition: str) -> str:
     declaration: where it is, and where it would have to be."""
     entry = TRANSITIONS[transition]
     label = ApplicationStatus(status).label.lower()
-    if status == S.WITHDRAWN:
-        return f"Application {reference} was withdrawn, so it cannot be {entry.verb}."
     if status in entry.targets and transition in ("submit", "withdraw"):
         return f"Application {reference} has already been {entry.verb}."
+    if status == S.WITHDRAWN:
+        return f"Application {reference} was withdrawn, so it cannot be {entry.verb}."
     allowed = _sentence_list([f"“{ApplicationStatus(s).label.lower()}”" for s in entry.sources])
     return (
         f"Application {reference} is “{label}”, so it cannot be {entry.verb} now. That can "

@@ -26,7 +26,8 @@ from accreditation.forms import (
     SubmitForm,
     WithdrawForm,
 )
-from accreditation.models import OPEN_STATUSES, Application, ApplicationStatus
+from accreditation.lifecycle import TRANSITIONS, refusal
+from accreditation.models import Application, ApplicationStatus
 from accreditation.permissions import (
     is_member_of_applicant,
     is_provider_lead,
@@ -172,7 +173,8 @@ def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "can_edit": user.has_perm(EDIT, application),
         "can_submit": can_submit,
         "can_withdraw": (
-            application.status in OPEN_STATUSES and user.has_perm(WITHDRAW, application)
+            application.status in TRANSITIONS["withdraw"].sources
+            and user.has_perm(WITHDRAW, application)
         ),
     }
     context["is_provider_view"] = is_provider_user(user)
@@ -499,8 +501,13 @@ def application_submit(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def application_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
     application = _application(request, pk, WITHDRAW)
-    if application.status not in OPEN_STATUSES:
-        messages.info(request, f"Application {application.reference} has already been withdrawn.")
+    if application.status not in TRANSITIONS["withdraw"].sources:
+        messages.info(
+            request,
+            refusal(
+                reference=application.reference, status=application.status, transition="withdraw"
+            ),
+        )
         return redirect("accreditation:application_detail", pk=application.pk)
     form = WithdrawForm(request.POST or None)
     if request.method == "POST" and form.is_valid():

@@ -54,3 +54,18 @@ def test_the_application_page_shows_the_plain_status_and_what_happens_next(login
 
 def test_every_status_is_reachable_for_these_tests():
     assert set(PATHS) == set(ApplicationStatus.values)
+
+
+@pytest.mark.parametrize(
+    ("status", "offered"),
+    [(ApplicationStatus.DRAFT, True), (ApplicationStatus.CONDITIONAL, False)],
+)
+def test_the_withdraw_button_is_offered_only_where_withdrawal_is_allowed(login, status, offered):
+    application = _application_in(status)
+    client = login(application.started_by)
+    page = client.get(reverse("accreditation:application_detail", args=[application.pk]))
+    withdraw = reverse("accreditation:application_withdraw", args=[application.pk])
+    assert (withdraw in page.content.decode()) is offered
+    if not offered:
+        answer = client.get(withdraw, follow=True)
+        assert "cannot be withdrawn now" in answer.content.decode()
