@@ -6,6 +6,9 @@ import pytest
 from django.core import mail
 from django.core.cache import cache
 
+from tests.e2e.conftest import fresh_totp_code
+from tests.factories import totp_authenticator
+
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 NEW_PASSWORD = "teapot-river-lantern-9"
@@ -28,6 +31,7 @@ def _heading(page, name: str):
 def test_forgotten_password_journey(
     page, live_server, assessor, screenshot, assert_accessible, console_errors
 ):
+    totp_authenticator(assessor)
     page.goto(live_server.url + "/accounts/login/")
     page.get_by_role("link", name="Forgotten your password?").click()
     assert _heading(page, "Reset your password").is_visible()
@@ -84,6 +88,9 @@ def test_forgotten_password_journey(
     page.get_by_label("Email address").fill(assessor.email)
     page.get_by_label("Password").fill(NEW_PASSWORD)
     page.get_by_role("button", name="Sign in").click()
+    # Staff then give the code from their authenticator app.
+    page.get_by_label("Code").fill(fresh_totp_code(assessor))
+    page.get_by_role("button", name="Continue").click()
     assert _heading(page, "Your assessments").is_visible()
     assert page.get_by_text("You are signed in as Asha Assessor.").is_visible()
     screenshot("signed-in-after-reset")

@@ -8,7 +8,8 @@ from django.core import mail
 from django.core.cache import cache
 
 from accounts import throttle
-from tests.factories import TEST_PASSWORD
+from tests.e2e.conftest import fresh_totp_code
+from tests.factories import TEST_PASSWORD, totp_authenticator
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -61,7 +62,11 @@ def test_throttled_sign_in_shows_what_to_do_and_the_unlock_link_lets_the_owner_i
     page.get_by_role("button", name="Lift the pause and go to sign in").click()
     assert page.get_by_text("Signing in to your account is open again.").is_visible()
 
+    totp_authenticator(assessor)
     _try(page, live_server, assessor.email, TEST_PASSWORD)
+    # Staff then give the code from their authenticator app.
+    page.get_by_label("Code").fill(fresh_totp_code(assessor))
+    page.get_by_role("button", name="Continue").click()
     page.wait_for_url(live_server.url + "/")
     assert page.get_by_role("heading", level=1, name="Your assessments").is_visible()
     # The browser reports the 429 answer itself; nothing else (no CSP or policy error) may appear.
