@@ -164,7 +164,8 @@ def test_an_application_from_screening_to_accredited(browser, live_server):
             person.check(shot, phone=True)
 
     lead.go(f"{base}/scoring/")
-    assert lead.page.get_by_role("heading", name=f"Your scoring of {reference}").is_visible()
+    programme = stage.application.programme.name
+    assert lead.page.get_by_role("heading", name=f"Your scoring: {programme}").is_visible()
     lead.check("scoring-overview-lead")
     partial = criteria[2]
     for criterion in criteria:
