@@ -56,3 +56,23 @@ def test_screening_pages_at_both_widths(page, live_server, sign_in, screenshot, 
             assert_accessible(f"{name} at {width_name}")
             _no_sideways_scroll(page)
             screenshot(f"screening-{name}-{width_name}")
+
+
+@pytest.mark.parametrize("width", [800, 1024, 1280])
+def test_a_long_name_and_many_notifications_never_push_the_page_sideways(
+    page, live_server, sign_in, width
+):
+    from accounts.services import notify
+    from tests.factories import AdministratorFactory
+
+    admin = AdministratorFactory(
+        full_name="Dr Alexandra Montgomery-Fitzwilliam-Okonkwo-Richardson of Harrogate"
+    )
+    notify(users=[admin] * 1, message="Something happened", url="/")
+    for _ in range(120):
+        notify(users=[admin], message="Something else happened", url="/")
+    sign_in(admin)
+    page.set_viewport_size({"width": width, "height": 900})
+    for path in ("/", "/applications/screening/", "/applications/"):
+        page.goto(live_server.url + path)
+        _no_sideways_scroll(page)
