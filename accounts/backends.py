@@ -32,8 +32,8 @@ class _WithUnreadCount:
 
 
 class ModelBackend(_WithUnreadCount, DjangoModelBackend):
-    pass
+    """Django's backend (password sign-in in tests and the shell), loading the unread count."""
 
 
 class AuthenticationBackend(_WithUnreadCount, AllauthBackend):
-    pass
+    """allauth's backend (the portal's sign-in pages), loading the unread count."""
