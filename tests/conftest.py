@@ -77,3 +77,14 @@ def user_of_role(request):
         return None if role == "anonymous" else request.getfixturevalue(role)
 
     return _get
+
+
+@pytest.fixture(autouse=True)
+def _forget_published_outlines():
+    """Published versions are read once per process (standards.outline); tests reuse primary
+    keys between databases, so each test starts with nothing remembered."""
+    from standards import outline
+
+    outline.clear()
+    yield
+    outline.clear()

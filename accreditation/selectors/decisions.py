@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from django.db.models import Prefetch
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from accreditation.models import (
@@ -27,6 +28,7 @@ from accreditation.models import (
 from accreditation.permissions.decisions import both_assessors_completed
 from accreditation.permissions.staff import _assignments
 from standards.models import Criterion
+from standards.outline import outline
 
 from .results import theme_results
 
@@ -98,12 +100,7 @@ def moderation_overview(application: Application) -> ModerationOverview:
     }
     themes: dict[int, ModerationThemeRows] = {}
     total = agreed_count = discrepancies = 0
-    criteria = (
-        Criterion.objects.filter(theme__version_id=application.version_id)
-        .select_related("theme")
-        .order_by("theme__number", "order", "code")
-    )
-    for criterion in criteria:
+    for criterion in outline(application.version).criteria:
         theme = themes.setdefault(
             criterion.theme.number,
             ModerationThemeRows(criterion.theme.number, criterion.theme.title),
@@ -151,21 +148,11 @@ def moderation_criterion(application: Application, criterion_pk: int) -> Moderat
     """One criterion for moderation: both scores, the latest submitted answer and its evidence,
     the agreed score if any, and the criteria before and after it (404 outside the version)."""
     assert both_assessors_completed(application), "scores are blind until both complete"
-    codes = list(
-        Criterion.objects.filter(theme__version_id=application.version_id)
-        .order_by("theme__number", "order", "code")
-        .values_list("pk", flat=True)
-    )
-    if criterion_pk not in codes:
-        get_object_or_404(Criterion.objects.none(), pk=criterion_pk)
-    criterion = Criterion.objects.select_related("theme").get(pk=criterion_pk)
-    index = codes.index(criterion_pk)
-    neighbours = {
-        c.pk: c
-        for c in Criterion.objects.filter(
-            pk__in=[pk for pk in codes[max(index - 1, 0) : index + 2] if pk != criterion_pk]
-        )
-    }
+    criteria = outline(application.version)
+    criterion = criteria.get(criterion_pk)
+    if criterion is None:
+        raise Http404("No such criterion in this application.")
+    previous, following = criteria.neighbours(criterion_pk)
     lead, second = moderation_assignments(application)
     scores = {
         score.assignment_id: score
@@ -193,8 +180,8 @@ def moderation_criterion(application: Application, criterion_pk: int) -> Moderat
         answer=answer,
         lead_label=labels.get(lead_score.level, "") if lead_score else "",
         second_label=labels.get(second_score.level, "") if second_score else "",
-        previous=neighbours.get(codes[index - 1]) if index > 0 else None,
-        next=neighbours.get(codes[index + 1]) if index + 1 < len(codes) else None,
+        previous=previous,
+        next=following,
         answer_label=labels.get(answer.rating, answer.rating) if answer else "",
     )
 

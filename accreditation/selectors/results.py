@@ -16,7 +16,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from accreditation.models import NOT_APPLICABLE, AgreedScore, Application
-from standards.models import Criterion, ScaleMeaning
+from standards.models import ScaleMeaning
+from standards.outline import outline
 from standards.scoring import outcome_decide
 
 #: Colours of the chart's bars by what a level means (contrast ≥ 3:1 against white).
@@ -166,7 +167,7 @@ def theme_results(application: Application, *, scores: Iterable | None = None) -
     if scores is None:
         scores = AgreedScore.objects.filter(application=application).only("criterion_id", "level")
     level_by_criterion = {score.criterion_id: score.level for score in scores if score.level}
-    criteria = Criterion.objects.filter(theme__version_id=version.pk).select_related("theme")
+    criteria = outline(version).criteria
 
     def blank(number: int, title: str) -> ThemeResult:
         return ThemeResult(
@@ -178,7 +179,7 @@ def theme_results(application: Application, *, scores: Iterable | None = None) -
     themes: dict[int, ThemeResult] = {}
     total = blank(0, "All themes")
     rule_input: list[tuple[bool, str | None]] = []
-    for criterion in criteria.order_by("theme__number", "order", "code"):
+    for criterion in criteria:
         theme = criterion.theme
         result = themes.get(theme.number) or themes.setdefault(
             theme.number, blank(theme.number, theme.title)

@@ -36,6 +36,7 @@ from accreditation.models import (
 )
 from accreditation.permissions.staff import assignment_of
 from standards.models import Criterion, StandardVersion, Theme
+from standards.outline import outline
 
 #: Statuses in which an assessor may change their scores.
 SCORING_STATUSES = (ApplicationStatus.IN_ASSESSMENT, ApplicationStatus.INFORMATION_REQUESTED)
@@ -258,11 +259,7 @@ def scoring_overview(assignment: Assignment) -> Overview:
     scored and any open request for information. Five queries at most, however many criteria."""
     application = assignment.application
     version = application.version
-    criteria = list(
-        Criterion.objects.filter(theme__version=version)
-        .select_related("theme")
-        .order_by("theme__number", "order", "code")
-    )
+    criteria = outline(version).criteria
     scores = {
         score.criterion_id: score
         for score in Score.objects.filter(assignment=assignment)  # blind: own scores only
@@ -364,16 +361,12 @@ def scoring_criterion_page(assignment: Assignment, criterion_pk: int) -> Criteri
     files."""
     application = assignment.application
     version = application.version
-    siblings = [
-        Neighbour(*row)
-        for row in Criterion.objects.filter(theme__version=version)
-        .order_by("theme__number", "order", "code")
-        .values_list("pk", "code", "title")
-    ]
-    index = next((i for i, s in enumerate(siblings) if s.criterion_id == criterion_pk), None)
+    criteria = outline(version)
+    index = criteria.position(criterion_pk)
     if index is None:
         raise Http404("No such criterion in this application.")
-    criterion = Criterion.objects.select_related("theme").get(pk=criterion_pk)
+    criterion = criteria.get(criterion_pk)
+    previous, following = criteria.neighbours(criterion_pk)
     record = latest_record(application)
     answer = None
     evidence: list[EvidenceItem] = []
@@ -390,11 +383,8 @@ def scoring_criterion_page(assignment: Assignment, criterion_pk: int) -> Criteri
         )
         if answer is not None:
             evidence = [EvidenceItem(item) for item in answer.evidence.all()]
-    score = (
-        Score.objects.filter(assignment=assignment, criterion=criterion)  # blind: own only
-        .select_related("record", "updated_by")
-        .first()
-    )
+    # Blind: only the viewer's own score. Its record and author are read only when shown.
+    score = Score.objects.filter(assignment=assignment, criterion=criterion).first()
     labels = level_labels(version)
     page = CriterionPage(
         assignment=assignment,
@@ -403,10 +393,10 @@ def scoring_criterion_page(assignment: Assignment, criterion_pk: int) -> Criteri
         answer=answer,
         evidence=evidence,
         score=score,
-        previous=siblings[index - 1] if index > 0 else None,
-        next=siblings[index + 1] if index + 1 < len(siblings) else None,
+        previous=Neighbour(previous.pk, previous.code, previous.title) if previous else None,
+        next=Neighbour(following.pk, following.code, following.title) if following else None,
         position=index + 1,
-        total=len(siblings),
+        total=len(criteria),
         rating_label=labels.get(answer.rating, "") if answer else "",
         level_label=labels.get(score.level, "") if score else "",
     )
@@ -440,7 +430,7 @@ def detail_panel(application, user) -> dict:
     if assignment is None:
         return {}
     scored = Score.objects.filter(assignment=assignment).exclude(level="").count()
-    total = Criterion.objects.filter(theme__version_id=application.version_id).count()
+    total = len(outline(application.version))
     return {
         "scoring_panel": {
             "assignment": assignment,
