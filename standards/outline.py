@@ -34,14 +34,15 @@ class _Rows:
 
 
 def _read(version_id: int) -> _Rows:
-    themes = tuple(
-        Theme.objects.filter(version_id=version_id).order_by("number").values_list(*_THEME_FIELDS)
-    )
-    criteria = tuple(
+    """One query: every criterion of the version with its theme's columns alongside."""
+    rows = (
         Criterion.objects.filter(theme__version_id=version_id)
         .order_by("theme__number", "order", "code")
-        .values_list(*_CRITERION_FIELDS)
+        .values_list(*_CRITERION_FIELDS, *(f"theme__{name}" for name in _THEME_FIELDS))
     )
+    split = len(_CRITERION_FIELDS)
+    criteria = tuple(row[:split] for row in rows)
+    themes = tuple({row[split]: row[split:] for row in rows}.values())
     return _Rows(themes, criteria, {row[0]: index for index, row in enumerate(criteria)})
 
 

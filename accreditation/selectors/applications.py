@@ -31,6 +31,7 @@ from accreditation.permissions.staff import is_assigned_assessor
 from providers.models import Programme
 from providers.selectors import membership_for_user
 from standards.models import StandardVersion, Theme
+from standards.outline import outline
 
 
 def applications_for_user(user) -> QuerySet[Application]:
@@ -279,28 +280,28 @@ class ResponsePage:
 
 
 def response_page(application: Application, criterion_pk: int) -> ResponsePage:
-    """One response with its criterion and theme, and its neighbours in the standard (two
-    queries). A criterion outside the application's version is a 404."""
-    order = ("criterion__theme__number", "criterion__order", "criterion__code")
-    siblings = [
-        Neighbour(*row)
-        for row in Response.objects.filter(application=application)
-        .order_by(*order)
-        .values_list("criterion_id", "criterion__code", "criterion__title")
-    ]
-    index = next((i for i, s in enumerate(siblings) if s.criterion_id == criterion_pk), None)
-    if index is None:
+    """One response with its criterion and theme, and its neighbours in the standard (one
+    query: the criteria come from the version's outline). A criterion outside the application's
+    version is a 404."""
+    criteria = outline(application.version)
+    criterion = criteria.get(criterion_pk)
+    if criterion is None:
         raise Http404("No such criterion in this application.")
-    response = Response.objects.select_related("criterion__theme", "updated_by").get(
-        application=application, criterion_id=criterion_pk
+    response = get_object_or_404(
+        Response.objects.select_related("updated_by"),
+        application=application,
+        criterion_id=criterion_pk,
     )
+    response.criterion = criterion
+    index = criteria.position(criterion_pk)
+    previous, following = criteria.neighbours(criterion_pk)
     response.application = application  # already loaded, with its programme and version
     return ResponsePage(
         response=response,
-        previous=siblings[index - 1] if index > 0 else None,
-        next=siblings[index + 1] if index + 1 < len(siblings) else None,
+        previous=Neighbour(previous.pk, previous.code, previous.title) if previous else None,
+        next=Neighbour(following.pk, following.code, following.title) if following else None,
         position=index + 1,
-        total=len(siblings),
+        total=len(criteria),
     )
 
 
