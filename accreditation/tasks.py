@@ -748,3 +748,7 @@ def notify_appeal_decided_provider(appeal_id: int) -> int:
 def notify_appeal_decided_admin(appeal_id: int) -> int:
     """Tell every active administrator the outcome of an appeal."""
     return _appeal_decided(appeal_id, lambda appeal: _administrator_emails())
+
+
+# The PDF renders live in their own module and queue; imported here so every worker knows them.
+from accreditation.report_tasks import report_render, reports_sweep  # noqa: E402, F401

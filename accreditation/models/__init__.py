@@ -41,6 +41,7 @@ from .decisions import (
     Outcome,
     Recommendation,
 )
+from .reports import Report, ReportKind, ReportStatus
 from .submissions import SubmissionRecord, SubmittedAnswer, SubmittedEvidence
 
 __all__ = [
@@ -74,6 +75,9 @@ __all__ = [
     "InterestKind",
     "Outcome",
     "Recommendation",
+    "Report",
+    "ReportKind",
+    "ReportStatus",
     "Response",
     "Score",
     "SubmissionRecord",

@@ -187,6 +187,8 @@ class ApplicationEvent(AppendOnlyModel):
         APPEAL_LODGED = "appeal_lodged", "Appeal lodged"
         APPEAL_REVIEWERS_ASSIGNED = "appeal_reviewers_assigned", "Appeal reviewers assigned"
         APPEAL_DECIDED = "appeal_decided", "Appeal decided"
+        REPORT_REQUESTED = "report_requested", "Report requested"
+        REPORT_SHARED = "report_shared", "Report shared with the provider"
 
     application = models.ForeignKey(Application, on_delete=models.PROTECT, related_name="events")
     kind = models.CharField(max_length=30, choices=Kind.choices)

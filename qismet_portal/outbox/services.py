@@ -89,6 +89,14 @@ def outbox_relay(*, limit: int = 500) -> int:
     return published
 
 
+def outbox_mark_done(*, task_id: str) -> None:
+    """Mark a message done from a task that keeps its own record of what it did (a report's
+    row, say) and so does not run under ``OutboxTask``'s lock; the relay then leaves it alone."""
+    OutboxMessage.objects.filter(task_id=task_id).exclude(status=OutboxStatus.DONE).update(
+        status=OutboxStatus.DONE, done_at=timezone.now(), args=[], kwargs={}
+    )
+
+
 def outbox_prune(*, older_than_days: int = 30) -> int:
     """Delete messages done more than ``older_than_days`` ago; the table holds work, not history."""
     cutoff = timezone.now() - timedelta(days=older_than_days)

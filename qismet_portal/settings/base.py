@@ -340,6 +340,9 @@ OUTBOX_REPUBLISH_AFTER_SECONDS = env.int(
     "OUTBOX_REPUBLISH_AFTER_SECONDS", default=VISIBILITY_TIMEOUT + 3600
 )
 CELERY_TASK_DEFAULT_QUEUE = "default"
+# PDF renders have a queue of their own (and, in docker-compose.yml, workers of their own), so a
+# long render never delays an email.
+CELERY_TASK_ROUTES = {"accreditation.report_tasks.report_render": {"queue": "reports"}}
 CELERY_BEAT_SCHEDULE: dict = {
     "evidence-sweep-stale-uploads": {
         "task": "accreditation.tasks.evidence_sweep_stale_uploads",
@@ -351,6 +354,8 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "accreditation.tasks.information_requests_overdue",
         "schedule": crontab(hour=7, minute=0),
     },
+    # Renders lost on the way (a message that never ran, a worker that died) are queued again.
+    "reports-sweep": {"task": "accreditation.report_tasks.reports_sweep", "schedule": 60},
     # Daily: each condition past its deadline is flagged once (history, email, notification).
     "conditions-overdue": {
         "task": "accreditation.tasks.conditions_overdue",
@@ -358,6 +363,17 @@ CELERY_BEAT_SCHEDULE: dict = {
     },
 }
 assert CELERY_TASK_TIME_LIMIT < VISIBILITY_TIMEOUT, "time limit must be below visibility"
+
+# Reports (accreditation/services/reports.py): rendered by workers on the "reports" queue.
+# A render is stopped after REPORT_RENDER_TIME_LIMIT seconds (it then fails with a plain
+# message and can be asked for again). While rendering, the worker writes a heartbeat every
+# REPORT_HEARTBEAT_SECONDS; a render whose heartbeat is older than
+# REPORT_HEARTBEAT_TIMEOUT_SECONDS is taken over (its worker died). Queued renders that have not
+# started after REPORT_REQUEUE_AFTER_SECONDS are queued again by the sweeper.
+REPORT_RENDER_TIME_LIMIT = env.int("REPORT_RENDER_TIME_LIMIT", default=300)
+REPORT_HEARTBEAT_SECONDS = env.float("REPORT_HEARTBEAT_SECONDS", default=5)
+REPORT_HEARTBEAT_TIMEOUT_SECONDS = env.int("REPORT_HEARTBEAT_TIMEOUT_SECONDS", default=30)
+REPORT_REQUEUE_AFTER_SECONDS = env.int("REPORT_REQUEUE_AFTER_SECONDS", default=600)
 
 LOGGING = {
     "version": 1,

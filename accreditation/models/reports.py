@@ -1,0 +1,146 @@
+"""Accreditation reports: PDFs rendered by the Celery workers from frozen inputs.
+
+A report row is asked for in a web request and rendered by a worker (``services.reports``).
+It holds everything the PDF shows, frozen as JSON when it was asked for (``inputs``: the names of
+the submission record and the decision, the agreed scores, the conditions, the evidence index),
+and the SHA-256 of those inputs (``inputs_digest``). Asking again with the same inputs gives the
+same row; changed inputs (a condition signed off, a new decision) give a new numbered version,
+and older versions are kept.
+
+Status: queued → rendering → ready, or failed (with a plain message) from which an
+administrator can ask again (back to queued). A worker claims a row by moving it to rendering
+and counting the attempt; while it renders it writes a heartbeat every few seconds, so a render
+whose worker died (killed, out of memory) is taken over by the next delivery once the heartbeat
+is stale, and only the latest attempt may mark the row ready.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django_fsm import FSMField, FSMModelMixin, transition
+
+from qismet_portal.models import TimeStampedModel
+
+from .applications import Application
+
+
+class ReportKind(models.TextChoices):
+    DRAFT = "draft", "Draft report"
+    FINAL = "final", "Final report"
+
+
+class ReportStatus(models.TextChoices):
+    QUEUED = "queued", "Waiting to be made"
+    RENDERING = "rendering", "Being made"
+    READY = "ready", "Ready"
+    FAILED = "failed", "Could not be made"
+
+
+def report_upload_to(instance: Report, filename: str) -> str:
+    """Generated names only, under the private storage."""
+    return (
+        f"reports/{instance.application_id}/{instance.kind}-{instance.number}-"
+        f"{instance.inputs_digest[:16]}.pdf"
+    )
+
+
+class Report(FSMModelMixin, TimeStampedModel):
+    application = models.ForeignKey(Application, on_delete=models.PROTECT, related_name="reports")
+    kind = models.CharField(max_length=10, choices=ReportKind.choices)
+    number = models.PositiveSmallIntegerField(help_text="Version of this kind of report: 1, 2, …")
+    status = FSMField(default=ReportStatus.QUEUED, choices=ReportStatus.choices, protected=True)
+    progress = models.PositiveSmallIntegerField(default=0)  # per cent
+    inputs = models.JSONField()
+    inputs_digest = models.CharField(max_length=64)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    requested_at = models.DateTimeField()
+    # Rendering, by the worker.
+    attempts = models.PositiveSmallIntegerField(default=0)
+    worker = models.CharField(max_length=200, blank=True)  # host and process of the last attempt
+    started_at = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    error = models.TextField(blank=True)
+    # The result.
+    file = models.FileField(upload_to=report_upload_to, max_length=200, blank=True)
+    sha256 = models.CharField("SHA-256", max_length=64, blank=True)
+    size = models.PositiveIntegerField(default=0)
+    pages = models.PositiveSmallIntegerField(default=0)
+    # Shared with the provider (the draft for the factual-accuracy check, or the final report).
+    shared_at = models.DateTimeField(null=True, blank=True)
+    shared_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+
+    class Meta:
+        ordering = ["application", "kind", "-number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["application", "kind", "inputs_digest"],
+                name="accreditation_report_once_per_inputs",
+            ),
+            models.UniqueConstraint(
+                fields=["application", "kind", "number"],
+                name="accreditation_report_number_unique",
+            ),
+            models.CheckConstraint(
+                condition=Q(progress__lte=100), name="accreditation_report_progress_percent"
+            ),
+            models.CheckConstraint(
+                condition=~Q(status=ReportStatus.READY) | ~Q(sha256=""),
+                name="accreditation_report_ready_has_file",
+            ),
+            models.CheckConstraint(
+                condition=Q(shared_at__isnull=True) | Q(status=ReportStatus.READY),
+                name="accreditation_report_shared_only_when_ready",
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "heartbeat_at"], name="report_status_beat_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.number} of {self.application_id}"
+
+    @property
+    def is_pending(self) -> bool:
+        return self.status in (ReportStatus.QUEUED, ReportStatus.RENDERING)
+
+    @property
+    def download_name(self) -> str:
+        reference = self.inputs.get("application", {}).get("reference", self.application_id)
+        return f"QISMET-{self.kind}-report-{reference}-v{self.number}.pdf"
+
+    @transition(
+        field=status,
+        source=[ReportStatus.QUEUED, ReportStatus.RENDERING],
+        target=ReportStatus.RENDERING,
+    )
+    def start(self) -> None:
+        """A worker claims the render (a stale one is taken over: see the module's docstring)."""
+
+    @transition(field=status, source=ReportStatus.RENDERING, target=ReportStatus.READY)
+    def finish(self) -> None:
+        """The PDF is stored and its hash recorded."""
+
+    @transition(
+        field=status,
+        source=[ReportStatus.QUEUED, ReportStatus.RENDERING],
+        target=ReportStatus.FAILED,
+    )
+    def fail(self) -> None:
+        """The render failed; ``error`` says why in plain words."""
+
+    @transition(
+        field=status,
+        source=[ReportStatus.FAILED, ReportStatus.QUEUED, ReportStatus.RENDERING],
+        target=ReportStatus.QUEUED,
+    )
+    def requeue(self) -> None:
+        """Asked for again after a failure, or put back by the sweeper after a lost render."""

@@ -1,0 +1,257 @@
+"""What an accreditation report shows, frozen as JSON when it is asked for, and the reads of the
+reports pages.
+
+``report_inputs`` gathers everything the PDF will show into one JSON document: names as the
+submission record and the decision have them (not as the organisation or the people are called
+today), the agreed score, rationale and findings of every criterion, the conditions, the evidence
+index (file name, revision and SHA-256 from the submission record) and the decision with who made
+it. Its SHA-256 (``inputs_digest``) says whether a report for these inputs exists already. The
+worker renders from the stored JSON only, so a report shows what was true when it was asked for,
+however long the queue.
+
+A fixed number of queries, whatever the number of criteria or files.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import date, datetime
+from types import SimpleNamespace
+
+from django.db.models import Prefetch
+from django.utils.dateparse import parse_date, parse_datetime
+
+from accounts.models import User
+from accreditation.lifecycle import DECIDED, ApplicationStatus
+from accreditation.models import (
+    NOT_APPLICABLE,
+    AgreedScore,
+    Application,
+    Assignment,
+    AssignmentStatus,
+    Condition,
+    Decision,
+    Report,
+    ReportKind,
+    ReportStatus,
+    SubmittedAnswer,
+    SubmittedEvidence,
+)
+from standards.outline import outline
+
+from .results import Results, theme_results
+
+#: Bump when the report template changes what the same inputs render to: a new layout is a new
+#: report, not the old one again.
+LAYOUT_VERSION = 1
+
+#: Statuses in which an application has a decision a report can describe.
+REPORTABLE_STATUSES = (*DECIDED, ApplicationStatus.APPEAL)
+
+
+def latest_decision(application: Application) -> Decision | None:
+    return (
+        Decision.objects.filter(application=application)
+        .select_related("decided_by", "record")
+        .order_by("-decided_at", "-pk")
+        .first()
+    )
+
+
+def _iso(value: datetime | date | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def _names(users: list[User]) -> list[str]:
+    return [user.full_name or user.email for user in users]
+
+
+def report_inputs(application: Application, kind: str) -> dict:
+    """Everything a report of ``application`` shows, as JSON (see the module docstring)."""
+    decision = latest_decision(application)
+    if decision is None:
+        raise ValueError("no decision yet")
+    record = decision.record
+    version = application.version
+    labels = {level["code"]: level["label"] for level in version.scale}
+    labels[NOT_APPLICABLE] = version.not_applicable_label
+    agreed = {
+        score.criterion_id: score
+        for score in AgreedScore.objects.filter(application=application).only(
+            "criterion_id", "level", "rationale", "strengths", "improvements"
+        )
+    }
+    answers = {
+        answer.criterion_id: answer
+        for answer in SubmittedAnswer.objects.filter(record=record)
+        .only("criterion_id", "rating")
+        .prefetch_related(
+            Prefetch(
+                "evidence",
+                queryset=SubmittedEvidence.objects.select_related("revision")
+                .only(
+                    "answer_id",
+                    "original_name",
+                    "sha256",
+                    "size",
+                    "pointer",
+                    "revision__number",
+                    "revision__document_id",
+                )
+                .order_by("pk"),
+            )
+        )
+    }
+    themes: dict[int, dict] = {}
+    evidence: list[dict] = []
+    for criterion in outline(version).criteria:
+        theme = themes.setdefault(
+            criterion.theme.number,
+            {"number": criterion.theme.number, "title": criterion.theme.title, "criteria": []},
+        )
+        score = agreed.get(criterion.pk)
+        answer = answers.get(criterion.pk)
+        theme["criteria"].append(
+            {
+                "id": criterion.pk,
+                "code": criterion.code,
+                "title": criterion.title,
+                "mandatory": criterion.mandatory,
+                "level": score.level if score else "",
+                "level_label": labels.get(score.level, score.level) if score else "",
+                "rationale": score.rationale if score else "",
+                "strengths": score.strengths if score else "",
+                "improvements": score.improvements if score else "",
+                "self_rating": labels.get(answer.rating, "") if answer else "",
+            }
+        )
+        for item in answer.evidence.all() if answer else ():
+            evidence.append(
+                {
+                    "criterion": criterion.code,
+                    "name": item.original_name,
+                    "document": item.revision.document_id,
+                    "revision": item.revision.number,
+                    "sha256": item.sha256,
+                    "size": item.size,
+                    "pointer": item.pointer,
+                }
+            )
+    assessors = list(
+        Assignment.objects.filter(
+            application=application, status=AssignmentStatus.ACCEPTED, declared_at__isnull=False
+        )
+        .select_related("assessor")
+        .order_by("role")
+    )
+    conditions = Condition.objects.filter(decision=decision).order_by("number")
+    return {
+        "layout": LAYOUT_VERSION,
+        "kind": kind,
+        "application": {"id": application.pk, "reference": application.reference},
+        "provider": {
+            key: record.organisation.get(key, "")
+            for key in ("name", "address", "postcode", "region_label")
+        },
+        "programme": {
+            key: record.programme.get(key, "")
+            for key in ("name", "delivery_mode_label", "conditions", "description")
+        },
+        "standard": {
+            "name": version.standard.name,
+            "version": version.number,
+        },
+        "submission": {
+            "number": record.number,
+            "submitted_at": _iso(record.submitted_at),
+            "declaration_name": record.declaration_name,
+            "declaration_role": record.declaration_role,
+        },
+        "assessors": [
+            {"name": _names([a.assessor])[0], "role": a.get_role_display()} for a in assessors
+        ],
+        "decision": {
+            "kind": decision.get_kind_display(),
+            "outcome": decision.outcome,
+            "outcome_label": decision.get_outcome_display(),
+            "suggested_outcome_label": decision.get_suggested_outcome_display(),
+            "override_reason": decision.override_reason,
+            "reasons": decision.reasons,
+            "decided_by": _names([decision.decided_by])[0],
+            "decided_at": _iso(decision.decided_at),
+        },
+        "conditions": [
+            {
+                "number": condition.number,
+                "description": condition.description,
+                "due_on": _iso(condition.due_on),
+                "status_label": condition.get_status_display(),
+            }
+            for condition in conditions
+        ],
+        "themes": [themes[number] for number in sorted(themes)],
+        "evidence": evidence,
+    }
+
+
+def inputs_digest(inputs: dict) -> str:
+    canonical = json.dumps(inputs, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+# --- what the PDF template gets ---------------------------------------------------------------
+
+
+def _parsed(value: str | None) -> datetime | date | None:
+    if not value:
+        return None
+    return parse_datetime(value) or parse_date(value)
+
+
+def report_context(report: Report) -> dict:
+    """The template context of ``templates/pdf/report.html``, from the report's frozen inputs."""
+    inputs = report.inputs
+    scores = [
+        SimpleNamespace(criterion_id=criterion["id"], level=criterion["level"])
+        for theme in inputs["themes"]
+        for criterion in theme["criteria"]
+    ]
+    results: Results = theme_results(report.application, scores=scores)
+    decision = dict(inputs["decision"], decided_at=_parsed(inputs["decision"]["decided_at"]))
+    submission = dict(
+        inputs["submission"], submitted_at=_parsed(inputs["submission"]["submitted_at"])
+    )
+    conditions = [dict(c, due_on=_parsed(c["due_on"])) for c in inputs["conditions"]]
+    return {
+        "report": report,
+        "inputs": inputs,
+        "is_draft": report.kind == ReportKind.DRAFT,
+        "title": (
+            f"{'Draft a' if report.kind == ReportKind.DRAFT else 'A'}ccreditation report: "
+            f"{inputs['provider']['name']}, {inputs['programme']['name']}"
+        ),
+        "decision": decision,
+        "submission": submission,
+        "conditions": conditions,
+        "results": results,
+        "generated_at": report.requested_at,
+    }
+
+
+# --- the reports pages ------------------------------------------------------------------------
+
+
+@dataclass
+class ReportsPanel:
+    reports: list[Report]
+    can_request: bool
+    reportable: bool
+
+
+def reports_for(application: Application, *, shared_only: bool = False) -> list[Report]:
+    reports = Report.objects.filter(application=application).defer("inputs")
+    if shared_only:
+        reports = reports.filter(status=ReportStatus.READY, shared_at__isnull=False)
+    return list(reports.order_by("kind", "-number"))

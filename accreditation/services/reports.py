@@ -1,0 +1,327 @@
+"""Asking for accreditation reports, and rendering them in the Celery workers.
+
+``report_request`` (a web request) freezes the report's inputs, finds or creates the report row
+for them and queues the render through the outbox, all in one transaction: asking twice with the
+same inputs gives the same row and no second render; a broker that is down leaves the render
+queued until it is back (the page says so).
+
+``report_render`` (the worker) claims the row, renders the PDF from the frozen inputs, stores it
+and marks it ready. It is safe to run more than once and to be killed at any moment:
+
+* the claim moves the row to "rendering" and counts the attempt, under the row lock; a row
+  already rendering is left to its worker while that worker's heartbeat is fresh (the task tries
+  again later), and taken over once it is stale (the worker died);
+* while rendering, a heartbeat thread writes ``heartbeat_at`` every ``REPORT_HEARTBEAT_SECONDS``;
+* only the attempt that holds the row may mark it ready, so a render that lost its claim throws
+  its file away; the file's name depends only on the inputs, so a re-render overwrites, never
+  adds.
+
+``reports_sweep`` (Celery beat) re-queues what was lost on the way: rows queued long ago whose
+message never ran, and rows rendering with a stale heartbeat.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.db import close_old_connections, connection, transaction
+from django.db.models import Max
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from accounts.models import User
+from accreditation.models import Application, ApplicationEvent, Report, ReportKind, ReportStatus
+from accreditation.models.reports import report_upload_to
+from accreditation.selectors.reports import (
+    REPORTABLE_STATUSES,
+    inputs_digest,
+    report_context,
+    report_inputs,
+)
+from qismet_portal.exceptions import DomainError
+from qismet_portal.outbox import enqueue
+
+from .history import event_record
+
+logger = logging.getLogger(__name__)
+
+
+class ReportBusy(Exception):
+    """Another worker is rendering this report and its heartbeat is fresh: try again later."""
+
+
+def _render_task():
+    from accreditation.report_tasks import report_render
+
+    return report_render
+
+
+def report_request(*, application: Application, kind: str, user: User) -> tuple[Report, bool]:
+    """The report of ``application``'s current decision and scores; (report, created).
+
+    Refused before a decision. The same inputs give the same report: a ready one is returned as
+    it is, a failed one is queued again, a queued or rendering one is left to its worker.
+    """
+    if kind not in ReportKind.values:
+        raise DomainError("Choose a draft or a final report.")
+    with transaction.atomic():
+        application = Application.objects.select_for_update().get(pk=application.pk)
+        if application.status not in REPORTABLE_STATUSES:
+            raise DomainError(
+                "A report can be made once the application has been decided: it describes the "
+                "decision and the agreed scores."
+            )
+        inputs = report_inputs(application, kind)
+        digest = inputs_digest(inputs)
+        existing = (
+            Report.objects.select_for_update()
+            .filter(application=application, kind=kind, inputs_digest=digest)
+            .first()
+        )
+        if existing is not None:
+            if existing.status == ReportStatus.FAILED:
+                _requeue(existing)
+            return existing, False
+        last = Report.objects.filter(application=application, kind=kind).aggregate(n=Max("number"))
+        report = Report.objects.create(
+            application=application,
+            kind=kind,
+            number=(last["n"] or 0) + 1,
+            inputs=inputs,
+            inputs_digest=digest,
+            requested_by=user,
+            requested_at=timezone.now(),
+        )
+        event_record(
+            application=application,
+            kind=ApplicationEvent.Kind.REPORT_REQUESTED,
+            actor=user,
+            detail=f"{report.get_kind_display()}, version {report.number}.",
+        )
+        enqueue(_render_task(), report.pk)
+    return report, True
+
+
+def report_retry(*, report: Report, user: User) -> Report:
+    """Ask again for a report that could not be made (same inputs, same row)."""
+    with transaction.atomic():
+        report = Report.objects.select_for_update().get(pk=report.pk)
+        if report.status != ReportStatus.FAILED:
+            raise DomainError("Only a report that could not be made can be tried again.")
+        _requeue(report)
+    return report
+
+
+def _requeue(report: Report) -> None:
+    report.requeue()
+    report.error = ""
+    report.progress = 0
+    report.save(update_fields=["status", "error", "progress", "updated_at"])
+    enqueue(_render_task(), report.pk)
+
+
+def report_share(*, report: Report, user: User) -> Report:
+    """Make a ready report visible to the provider's members."""
+    with transaction.atomic():
+        report = Report.objects.select_for_update().select_related("application").get(pk=report.pk)
+        if report.status != ReportStatus.READY:
+            raise DomainError("Only a finished report can be shared with the provider.")
+        if report.shared_at is None:
+            report.shared_at, report.shared_by = timezone.now(), user
+            report.save(update_fields=["shared_at", "shared_by", "updated_at"])
+            event_record(
+                application=report.application,
+                kind=ApplicationEvent.Kind.REPORT_SHARED,
+                actor=user,
+                detail=f"{report.get_kind_display()}, version {report.number}.",
+            )
+    return report
+
+
+# --- the worker side ----------------------------------------------------------------------------
+
+
+def _worker_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"[:200]
+
+
+def _stale_before():
+    return timezone.now() - timedelta(seconds=settings.REPORT_HEARTBEAT_TIMEOUT_SECONDS)
+
+
+def _claim(report_id: int) -> Report | None:
+    """Move the report to rendering for this attempt; None if there is nothing to do."""
+    with transaction.atomic():
+        report = Report.objects.select_for_update().filter(pk=report_id).first()
+        if report is None or report.status in (ReportStatus.READY, ReportStatus.FAILED):
+            return None
+        if report.status == ReportStatus.RENDERING and (
+            report.heartbeat_at and report.heartbeat_at >= _stale_before()
+        ):
+            raise ReportBusy(report_id)
+        report.start()
+        now = timezone.now()
+        report.attempts += 1
+        report.worker = _worker_name()
+        report.started_at = report.heartbeat_at = now
+        report.progress = 5
+        report.error = ""
+        report.save(
+            update_fields=[
+                "status",
+                "attempts",
+                "worker",
+                "started_at",
+                "heartbeat_at",
+                "progress",
+                "error",
+                "updated_at",
+            ]
+        )
+    return report
+
+
+def _mine(report: Report):
+    return Report.objects.filter(
+        pk=report.pk, status=ReportStatus.RENDERING, attempts=report.attempts
+    )
+
+
+def _progress(report: Report, percent: int) -> None:
+    _mine(report).update(progress=percent, heartbeat_at=timezone.now())
+
+
+class _Heartbeat(threading.Thread):
+    """Writes the claim's heartbeat while the (single, long) layout call runs."""
+
+    def __init__(self, report: Report) -> None:
+        super().__init__(name=f"report-{report.pk}-heartbeat", daemon=True)
+        self.report = report
+        self.stopped = threading.Event()
+
+    def run(self) -> None:
+        try:
+            while not self.stopped.wait(settings.REPORT_HEARTBEAT_SECONDS):
+                _mine(self.report).update(heartbeat_at=timezone.now())
+        finally:
+            connection.close()
+
+    def stop(self) -> None:
+        self.stopped.set()
+        self.join(timeout=5)
+
+
+def report_render(*, report_id: int) -> Report | None:
+    """Render one report (see the module docstring). Raises ``ReportBusy`` when another live
+    worker holds it; returns the report when this attempt finished it, else None."""
+    close_old_connections()
+    report = _claim(report_id)
+    if report is None:
+        return None
+    heartbeat = _Heartbeat(report)
+    heartbeat.start()
+    try:
+        context = report_context(report)
+        _progress(report, 15)
+        html = render_to_string("pdf/report.html", context)
+        _progress(report, 30)
+        from accreditation.documents import pdf_render
+
+        pdf = pdf_render(html, progress=lambda percent: _progress(report, percent))
+    except Exception as error:
+        heartbeat.stop()
+        report_fail(report=report, error=error)
+        raise
+    heartbeat.stop()
+    return _store(report, pdf)
+
+
+def _store(report: Report, pdf) -> Report | None:
+    with transaction.atomic():
+        current = Report.objects.select_for_update().filter(pk=report.pk).first()
+        if (
+            current is None
+            or current.status != ReportStatus.RENDERING
+            or current.attempts != report.attempts
+        ):
+            logger.info("Report %s was taken over; this render is discarded", report.pk)
+            return None
+        # The name depends only on the report (its inputs): a file left by an attempt that died
+        # between storing and committing is replaced, not kept beside the new one.
+        name = report_upload_to(current, "report.pdf")
+        if current.file.storage.exists(name):
+            current.file.storage.delete(name)
+        current.file.save(name, ContentFile(pdf.content), save=False)
+        current.finish()
+        current.sha256, current.size, current.pages = pdf.sha256, len(pdf.content), pdf.pages
+        current.progress, current.finished_at = 100, timezone.now()
+        current.save()
+    return current
+
+
+def report_fail(*, report: Report, error: BaseException) -> None:
+    """Record a failed render in plain words (the details go to the log)."""
+    from celery.exceptions import SoftTimeLimitExceeded
+
+    if isinstance(error, SoftTimeLimitExceeded):
+        message = (
+            f"Making the PDF took longer than {settings.REPORT_RENDER_TIME_LIMIT} seconds and "
+            "was stopped. Try again; if it fails again, tell the portal's support team."
+        )
+    else:
+        message = (
+            "The PDF could not be made because of an error in the portal "
+            f"({type(error).__name__}). Try again; if it fails again, tell the portal's "
+            "support team."
+        )
+    logger.error("Report %s failed: %r", report.pk, error)
+    with transaction.atomic():
+        current = Report.objects.select_for_update().filter(pk=report.pk).first()
+        if current is None or current.attempts != report.attempts:
+            return
+        if current.status in (ReportStatus.QUEUED, ReportStatus.RENDERING):
+            current.fail()
+            current.error, current.finished_at = message, timezone.now()
+            current.save(update_fields=["status", "error", "finished_at", "updated_at"])
+
+
+def reports_sweep() -> int:
+    """Queue again the renders that were lost: queued for longer than
+    ``REPORT_REQUEUE_AFTER_SECONDS`` (their message never ran), or rendering with a heartbeat
+    older than ``REPORT_HEARTBEAT_TIMEOUT_SECONDS`` (their worker died and nothing redelivered
+    the message). Returns how many were queued again."""
+    queued_before = timezone.now() - timedelta(seconds=settings.REPORT_REQUEUE_AFTER_SECONDS)
+    requeued = 0
+    candidates = list(
+        Report.objects.filter(status=ReportStatus.QUEUED, updated_at__lt=queued_before).values_list(
+            "pk", flat=True
+        )
+    ) + list(
+        Report.objects.filter(
+            status=ReportStatus.RENDERING, heartbeat_at__lt=_stale_before()
+        ).values_list("pk", flat=True)
+    )
+    for pk in candidates:
+        with transaction.atomic():
+            report = Report.objects.select_for_update(skip_locked=True).filter(pk=pk).first()
+            if report is None:
+                continue
+            stale = (
+                report.status == ReportStatus.QUEUED and report.updated_at < queued_before
+            ) or (
+                report.status == ReportStatus.RENDERING
+                and report.heartbeat_at is not None
+                and report.heartbeat_at < _stale_before()
+            )
+            if stale:
+                _requeue(report)
+                requeued += 1
+    if requeued:
+        logger.warning("Report sweeper queued %d lost render(s) again", requeued)
+    return requeued
