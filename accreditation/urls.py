@@ -7,6 +7,7 @@ from .views import (
     decisions,
     evidence,
     information,
+    reports,
     scoring,
     screening,
 )
@@ -119,5 +120,18 @@ urlpatterns = [
     ),
     # appeals (views/appeals.py)
     path("<int:pk>/appeal/", appeals.appeal_lodge, name="appeal_lodge"),
+    path("<int:pk>/reports/", reports.report_list, name="report_list"),
+    path(
+        "<int:pk>/reports/<int:report_pk>/progress/",
+        reports.report_progress,
+        name="report_progress",
+    ),
+    path(
+        "<int:pk>/reports/<int:report_pk>/download/",
+        reports.report_download,
+        name="report_download",
+    ),
+    path("<int:pk>/reports/<int:report_pk>/retry/", reports.report_retry, name="report_retry"),
+    path("<int:pk>/reports/<int:report_pk>/share/", reports.report_share, name="report_share"),
     path("<int:pk>/appeals/<int:appeal_pk>/", appeals.appeal_detail, name="appeal_detail"),
 ]

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
 from datetime import date, datetime
 from types import SimpleNamespace
 
@@ -243,15 +242,39 @@ def report_context(report: Report) -> dict:
 # --- the reports pages ------------------------------------------------------------------------
 
 
-@dataclass
-class ReportsPanel:
-    reports: list[Report]
-    can_request: bool
-    reportable: bool
-
-
 def reports_for(application: Application, *, shared_only: bool = False) -> list[Report]:
     reports = Report.objects.filter(application=application).defer("inputs")
     if shared_only:
         reports = reports.filter(status=ReportStatus.READY, shared_at__isnull=False)
     return list(reports.order_by("kind", "-number"))
+
+
+def pending_publication(report_ids: list[int]) -> set[int]:
+    """Which of these reports wait for the task queue itself (the outbox could not hand their
+    render over: Redis is down), so the page can say so rather than look stuck. One query."""
+    if not report_ids:
+        return set()
+    from qismet_portal.outbox.models import OutboxMessage, OutboxStatus
+
+    waiting = OutboxMessage.objects.filter(
+        task_name="accreditation.report_tasks.report_render", status=OutboxStatus.PENDING
+    ).values_list("args", flat=True)
+    wanted = set(report_ids)
+    return {args[0] for args in waiting if args and args[0] in wanted}
+
+
+def detail_panel(application: Application, user) -> dict:
+    """The application page's reports part: for administrators, the way to the reports page
+    once there is a decision; for the provider's members, the reports shared with them."""
+    if not user.has_perm("accreditation.view_reports", application):
+        return {}
+    if user.has_perm("accreditation.share_report", None):
+        if application.status not in REPORTABLE_STATUSES:
+            return {}
+        return {"reports_panel": {"staff": True, "count": application.reports.count()}}
+    shared = reports_for(application, shared_only=True)
+    if not shared:
+        return {}
+    for report in shared:
+        report.application = application
+    return {"reports_panel": {"staff": False, "reports": shared}}

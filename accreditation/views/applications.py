@@ -33,7 +33,7 @@ from accreditation.permissions import (
     is_provider_lead,
     is_provider_signatory,
 )
-from accreditation.selectors import appeals, decisions, information, scoring, screening
+from accreditation.selectors import appeals, decisions, information, reports, scoring, screening
 from accreditation.selectors.applications import (
     application_events,
     application_for_user,
@@ -60,6 +60,7 @@ DETAIL_PANELS = (
     information.detail_panel,
     decisions.detail_panel,
     appeals.detail_panel,
+    reports.detail_panel,
 )
 
 VIEW = "accreditation.view_application"
