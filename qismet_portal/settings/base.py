@@ -276,7 +276,6 @@ CONTENT_SECURITY_POLICY = {
 X_FRAME_OPTIONS = "DENY"
 # Permissions-Policy (qismet_portal/middleware.py): the portal uses none of these browser features,
 # so no page, nor anything framed or injected into one, may ask for them.
-# publickey-credentials-get stays at its default (this site only): passkeys for staff sign-in.
 PERMISSIONS_POLICY_DENIED = [
     "accelerometer",
     "autoplay",
@@ -296,6 +295,12 @@ PERMISSIONS_POLICY_DENIED = [
     "serial",
     "usb",
     "xr-spatial-tracking",
+]
+# ...and these only the portal's own pages may use (never a page of another site framed in one):
+# creating a passkey and signing in with one.
+PERMISSIONS_POLICY_SELF = [
+    "publickey-credentials-create",
+    "publickey-credentials-get",
 ]
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
