@@ -32,6 +32,18 @@ class AccountAdapter(DefaultAccountAdapter):
 
         return reverse("profile")
 
+    def get_reauthentication_methods(self, user) -> list[dict]:
+        """allauth's ways to confirm it is you, in the portal's words."""
+        wording = {
+            "reauthenticate": "Use your password",
+            "mfa_reauthenticate": "Use a code from your authenticator app or a recovery code",
+            "mfa_reauthenticate:webauthn": "Use your passkey",
+        }
+        return [
+            {**method, "description": wording.get(method["id"], method["description"])}
+            for method in super().get_reauthentication_methods(user)
+        ]
+
     def get_client_ip(self, request) -> str:
         """The client behind our own reverse proxy only (a forged X-Forwarded-For is ignored),
         counted by its /64 network for IPv6: allauth's own limits key on this."""
@@ -74,20 +86,21 @@ class AccountAdapter(DefaultAccountAdapter):
 
 
 class MFAAdapter(DefaultMFAAdapter):
-    """Two-step verification in the portal's words; staff cannot turn their authenticator off.
+    """Two-step verification in the portal's words; staff cannot remove their last second factor.
 
     Administrators and assessors must sign in with a second factor (accounts/two_step.py), so
-    removing their only one would just send them straight back to set up another.
+    removing their only one (an authenticator app or a passkey) would just send them straight back
+    to set up another. With both, or with two passkeys, either may go.
     """
 
     error_messages = {
         **DefaultMFAAdapter.error_messages,
         "cannot_delete_authenticator": (
             "Administrators and assessors must use two-step verification, so it cannot be "
-            "turned off. To move to a new phone, contact QISMET."
+            "turned off. Add another passkey or an authenticator app first, then remove this one."
         ),
         "cannot_generate_recovery_codes": (
-            "Set up an authenticator app before you make recovery codes."
+            "Set up an authenticator app or a passkey before you make recovery codes."
         ),
         "incorrect_code": (
             "The code is not right. Enter the 6-digit code your authenticator app shows now, "
@@ -104,3 +117,10 @@ class MFAAdapter(DefaultMFAAdapter):
             pk=authenticator.pk
         )
         return authenticator.type not in SECOND_FACTORS or others.exists()
+
+    def generate_authenticator_name(self, user, authenticator_type) -> str:
+        """The name a new passkey is offered: "Passkey", then "Passkey 2" and so on."""
+        from allauth.mfa.models import Authenticator
+
+        count = Authenticator.objects.filter(user_id=user.pk, type=authenticator_type).count()
+        return "Passkey" if count == 0 else f"Passkey {count + 1}"

@@ -4,12 +4,23 @@ from allauth.account.forms import ReauthenticateForm as AllauthReauthenticateFor
 from allauth.account.forms import ResetPasswordForm as AllauthResetPasswordForm
 from allauth.account.forms import ResetPasswordKeyForm as AllauthResetPasswordKeyForm
 from allauth.account.forms import SetPasswordForm as AllauthSetPasswordForm
+from allauth.mfa.adapter import get_adapter as get_mfa_adapter
 from allauth.mfa.base.forms import AuthenticateForm as AllauthMFAAuthenticateForm
 from allauth.mfa.base.forms import ReauthenticateForm as AllauthMFAReauthenticateForm
+from allauth.mfa.models import Authenticator
 from allauth.mfa.totp.forms import ActivateTOTPForm as AllauthActivateTOTPForm
+from allauth.mfa.webauthn.forms import AddWebAuthnForm as AllauthAddWebAuthnForm
+from allauth.mfa.webauthn.forms import AuthenticateWebAuthnForm as AllauthAuthenticateWebAuthnForm
+from allauth.mfa.webauthn.forms import EditWebAuthnForm as AllauthEditWebAuthnForm
+from allauth.mfa.webauthn.forms import LoginWebAuthnForm as AllauthLoginWebAuthnForm
+from allauth.mfa.webauthn.forms import (
+    ReauthenticateWebAuthnForm as AllauthReauthenticateWebAuthnForm,
+)
 from crispy_forms.layout import Submit
 from django import forms
 from django.contrib.auth import password_validation
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxLengthValidator
 from django.urls import reverse
 from django.utils.functional import cached_property
 from django.utils.html import format_html
@@ -194,12 +205,48 @@ def _plain_code_field(form, label: str, help_text: str) -> None:
     )
 
 
-class TwoStepAuthenticateForm(PortalFormMixin, AllauthMFAAuthenticateForm):
-    """The code step of signing in."""
+RECOVERY_CODE_HELP = "One of the 8-digit recovery codes you saved. Each works once."
+
+
+class _SecondFactorsOfUser:
+    """The code step, worded for what the person answering has set up: with passkeys only, the
+    code can only be a recovery code. The page also offers the passkey when there is one."""
+
+    user: object
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        _plain_code_field(self, "Code", CODE_HELP)
+        if self.has_app:
+            _plain_code_field(self, "Code", CODE_HELP)
+        else:
+            _plain_code_field(self, "Recovery code", RECOVERY_CODE_HELP)
+            self.fields["code"].error_messages["required"] = "Enter one of your recovery codes"
+
+    def clean_code(self):
+        try:
+            return super().clean_code()
+        except ValidationError as error:
+            if getattr(error, "code", None) == "incorrect_code" and not self.has_app:
+                raise ValidationError(
+                    "The code is not right. Enter one of your recovery codes", code=error.code
+                ) from error
+            raise
+
+    @cached_property
+    def _types(self) -> set[str]:
+        return set(Authenticator.objects.filter(user=self.user).values_list("type", flat=True))
+
+    @property
+    def has_app(self) -> bool:
+        return Authenticator.Type.TOTP in self._types
+
+    @property
+    def has_passkey(self) -> bool:
+        return Authenticator.Type.WEBAUTHN in self._types
+
+
+class TwoStepAuthenticateForm(_SecondFactorsOfUser, PortalFormMixin, AllauthMFAAuthenticateForm):
+    """The code step of signing in."""
 
     @cached_property
     def demo_code(self) -> str | None:
@@ -209,12 +256,10 @@ class TwoStepAuthenticateForm(PortalFormMixin, AllauthMFAAuthenticateForm):
         return demo_code_for(self.user)
 
 
-class TwoStepReauthenticateForm(PortalFormMixin, AllauthMFAReauthenticateForm):
+class TwoStepReauthenticateForm(
+    _SecondFactorsOfUser, PortalFormMixin, AllauthMFAReauthenticateForm
+):
     """A code asked for again, in a session that has not used the second factor."""
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        _plain_code_field(self, "Code", CODE_HELP)
 
     demo_code = TwoStepAuthenticateForm.demo_code
 
@@ -232,3 +277,117 @@ class ActivateTOTPForm(PortalFormMixin, AllauthActivateTOTPForm):
     def secret_groups(self) -> str:
         """The key in groups of four, easier to copy by hand than one long string."""
         return " ".join(self.secret[i : i + 4] for i in range(0, len(self.secret), 4))
+
+
+# --- passkeys (allauth.mfa's WebAuthn) ----------------------------------------------------------
+
+PASSKEY_NAME_MAX_LENGTH = 60
+PASSKEY_NAME_HELP = "So you can tell your passkeys apart, for example “Work laptop” or “Phone”."
+PASSKEY_NOT_SENT = (
+    "Your browser did not send a passkey. Choose the passkey button and follow your browser's "
+    "steps; passkeys need JavaScript turned on"
+)
+PASSKEY_NOT_ACCEPTED = (
+    "The passkey was not accepted. Try again with a passkey you added to your QISMET portal account"
+)
+PASSKEY_NOT_ADDED = "The passkey could not be added. Try again"
+PASSKEY_TOO_MANY = "Too many tries. Wait 5 minutes, then try again"
+
+
+def _passkey_name_field(form) -> None:
+    field = form.fields["name"]
+    field.label = "Name of this passkey"
+    field.help_text = PASSKEY_NAME_HELP
+    field.max_length = PASSKEY_NAME_MAX_LENGTH
+    field.validators.append(MaxLengthValidator(PASSKEY_NAME_MAX_LENGTH))
+    field.error_messages["max_length"] = (
+        f"The name must be {PASSKEY_NAME_MAX_LENGTH} characters or fewer"
+    )
+    field.widget.attrs.update({"maxlength": str(PASSKEY_NAME_MAX_LENGTH), "autocomplete": "off"})
+
+
+def _passkey_credential_field(form) -> None:
+    """The hidden field allauth's script fills with what the browser's passkey answered."""
+    form.fields["credential"].error_messages.update(
+        {"required": PASSKEY_NOT_SENT, "invalid": PASSKEY_NOT_SENT}
+    )
+
+
+class AddPasskeyForm(PortalFormMixin, AllauthAddWebAuthnForm):
+    """Adding a passkey: a name for it, and (with passkey sign-in on) whether it may sign in on its
+    own. The browser makes the passkey when the button is pressed (allauth's script)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        _passkey_name_field(self)
+        _passkey_credential_field(self)
+        if "passwordless" in self.fields:
+            field = self.fields["passwordless"]
+            field.label = "Also use this passkey to sign in without your password"
+            field.help_text = (
+                "Your device will ask for your fingerprint, face, PIN or screen lock each time. "
+                "Some security keys cannot do this."
+            )
+
+    def clean(self):
+        try:
+            return super().clean()
+        except ValidationError as error:
+            if getattr(error, "code", None) == "incorrect_code":
+                raise ValidationError(PASSKEY_NOT_ADDED, code="passkey_not_added") from error
+            raise
+
+
+class RenamePasskeyForm(PortalFormMixin, AllauthEditWebAuthnForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        _passkey_name_field(self)
+        self.fields["name"].error_messages["required"] = "Enter a name for this passkey"
+
+
+class _PasskeyAnswer:
+    """A passkey given to sign in or to confirm it is you: allauth words every refusal as a
+    wrong code; here it says what happened to the passkey."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        _passkey_credential_field(self)
+
+    def clean_credential(self):
+        try:
+            return super().clean_credential()
+        except ValidationError as error:
+            code = getattr(error, "code", None)
+            if code == "incorrect_code":
+                raise ValidationError(PASSKEY_NOT_ACCEPTED, code="passkey_not_accepted") from error
+            if code == "too_many_login_attempts":
+                raise ValidationError(PASSKEY_TOO_MANY, code=code) from error
+            raise
+
+
+class PasskeyAuthenticateForm(_PasskeyAnswer, PortalFormMixin, AllauthAuthenticateWebAuthnForm):
+    """The passkey as the second step of signing in."""
+
+
+class PasskeyReauthenticateForm(_PasskeyAnswer, PortalFormMixin, AllauthReauthenticateWebAuthnForm):
+    """The passkey asked for again: to confirm it is you, or in a session without the second
+    step (accounts/two_step.py)."""
+
+
+class PasskeyLoginForm(_PasskeyAnswer, PortalFormMixin, AllauthLoginWebAuthnForm):
+    """Signing in with a passkey alone, from the sign-in page."""
+
+
+class RemovePasskeyForm(forms.Form):
+    """Nothing to fill in; refused when the passkey is the last second factor of someone who
+    must have one (accounts.adapters.MFAAdapter), which allauth's own removal does not ask."""
+
+    def __init__(self, *args, authenticator, **kwargs):
+        self.authenticator = authenticator
+        super().__init__(*args, **kwargs)
+
+    def clean(self):
+        adapter = get_mfa_adapter()
+        if not adapter.can_delete_authenticator(self.authenticator):
+            raise adapter.validation_error("cannot_delete_authenticator")
+        return super().clean()

@@ -1,9 +1,16 @@
 from allauth.mfa.totp.internal.flows import activate_totp as activate_totp_flow
 from allauth.mfa.totp.views import ActivateTOTPView as AllauthActivateTOTPView
+from allauth.mfa.webauthn.internal import flows as passkey_flows
+from allauth.mfa.webauthn.views import AddWebAuthnView as AllauthAddWebAuthnView
+from allauth.mfa.webauthn.views import (
+    ReauthenticateWebAuthnView as AllauthReauthenticateWebAuthnView,
+)
+from allauth.mfa.webauthn.views import RemoveWebAuthnView as AllauthRemoveWebAuthnView
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -12,10 +19,10 @@ from qismet_portal.exceptions import DomainError
 from qismet_portal.permissions import permission_required
 
 from . import services, throttle
-from .forms import AssessorCreateForm, ProfileForm, SigninUnlockRequestForm
+from .forms import AssessorCreateForm, ProfileForm, RemovePasskeyForm, SigninUnlockRequestForm
 from .models import Role, User
 from .selectors import assessor_list
-from .two_step import has_second_factor, record_setup_as_authentication
+from .two_step import SECOND_FACTORS, has_second_factor, record_setup_as_authentication
 
 
 @login_required
@@ -46,6 +53,73 @@ class TwoStepActivateView(AllauthActivateTOTPView):
 
 
 two_step_activate = TwoStepActivateView.as_view()
+
+
+class PasskeyAddView(AllauthAddWebAuthnView):
+    """allauth's "add a passkey" page, which also records the new passkey as this session's
+    second factor (accounts/two_step.py): the device answered this session's own challenge."""
+
+    def get_context_data(self, **kwargs) -> dict:
+        context = super().get_context_data(**kwargs)
+        # allauth's own builds a fresh form, which would lose a refused form's messages.
+        if "form" in kwargs:
+            context["form"] = kwargs["form"]
+        context["has_second_factor"] = has_second_factor(self.request.user)
+        return context
+
+    def form_valid(self, form) -> HttpResponse:
+        passkey, recovery_codes = passkey_flows.add_authenticator(
+            self.request,
+            name=form.cleaned_data["name"],
+            credential=form.cleaned_data["credential"],
+        )
+        self.did_generate_recovery_codes = bool(recovery_codes)
+        record_setup_as_authentication(self.request, passkey)
+        return redirect(self.get_success_url())
+
+
+passkey_add = PasskeyAddView.as_view()
+
+
+class PasskeyReauthenticateView(AllauthReauthenticateWebAuthnView):
+    """allauth's "use your passkey" page for a signed-in person; a passkey that is not accepted
+    is said on the page itself, the page asked for kept, rather than on the sign-in page."""
+
+    def get_context_data(self, **kwargs) -> dict:
+        context = super().get_context_data(**kwargs)
+        if "form" in kwargs:
+            context["form"] = kwargs["form"]
+        return context
+
+    def form_invalid(self, form) -> HttpResponse:
+        return self.render_to_response(self.get_context_data(form=form))
+
+
+passkey_reauthenticate = PasskeyReauthenticateView.as_view()
+
+
+class PasskeyRemoveView(AllauthRemoveWebAuthnView):
+    form_class = RemovePasskeyForm
+    success_url = reverse_lazy("mfa_index")
+
+    def get_form_kwargs(self) -> dict:
+        kwargs = super().get_form_kwargs()
+        kwargs["authenticator"] = self.object
+        # Bound from the start, as for allauth's "turn off the app": a refusal shows before the
+        # button is pressed.
+        kwargs.setdefault("data", {})
+        return kwargs
+
+    def get_context_data(self, **kwargs) -> dict:
+        context = super().get_context_data(**kwargs)
+        others = self.request.user.authenticator_set.filter(type__in=SECOND_FACTORS).exclude(
+            pk=self.object.pk
+        )
+        context["is_last_second_factor"] = not others.exists()
+        return context
+
+
+passkey_remove = PasskeyRemoveView.as_view()
 
 
 @permission_required("accounts.manage_assessors")

@@ -2,6 +2,7 @@
 
 * ``Permissions-Policy`` on every response: the portal needs no camera, microphone, location,
   payment, USB or ad-topics API, so none may be used by any page or anything injected into one.
+  Passkeys (creating one, signing in with one) are allowed for the portal's own pages only.
 * ``Cache-Control: no-store`` (with ``private``) and ``X-Robots-Tag: noindex`` on every response
   to a signed-in person, and on any response that sets the session cookie: applications, evidence
   and decisions must not stay in a shared computer's browser cache or in a proxy, and are never
@@ -16,7 +17,9 @@ from django.utils.cache import add_never_cache_headers
 
 
 def permissions_policy() -> str:
-    return ", ".join(f"{feature}=()" for feature in settings.PERMISSIONS_POLICY_DENIED)
+    denied = [f"{feature}=()" for feature in settings.PERMISSIONS_POLICY_DENIED]
+    own_pages = [f"{feature}=(self)" for feature in settings.PERMISSIONS_POLICY_SELF]
+    return ", ".join(denied + own_pages)
 
 
 class PrivacyHeadersMiddleware:

@@ -113,3 +113,113 @@ def sign_in(client, user: User) -> None:
     record_authentication(request, user, "password", email=user.email)
     record_authentication(request, user, "mfa", id=authenticator.pk, type=authenticator.type)
     request.session.save()
+
+
+# --- passkeys ----------------------------------------------------------------------------------
+
+
+class SoftPasskey:
+    """A passkey held by the test itself: a P-256 key pair that answers WebAuthn challenges as a
+    phone or security key would (attestation "none", user present and verified), so the portal's
+    passkey pages are exercised with real signatures and allauth's real checks.
+
+    ``origin`` is what a browser would report: https, as the test client's "testserver" host is
+    neither https nor localhost (the only origins a passkey may come from)."""
+
+    def __init__(self, *, rp_id: str = "testserver", origin: str = "https://testserver"):
+        import os
+
+        from cryptography.hazmat.primitives.asymmetric import ec
+
+        self.rp_id = rp_id
+        self.origin = origin
+        self.private_key = ec.generate_private_key(ec.SECP256R1())
+        self.credential_id = os.urandom(32)
+        self.counter = 0
+
+    def _rp_id_hash(self) -> bytes:
+        import hashlib
+
+        return hashlib.sha256(self.rp_id.encode()).digest()
+
+    def registration(self, challenge: str = "AAAA", *, resident: bool = False) -> dict:
+        """The browser's answer to "create a passkey" for ``challenge`` (base64url), as the JSON
+        allauth's script posts and allauth stores."""
+        from fido2.cose import ES256
+        from fido2.webauthn import (
+            AttestationObject,
+            AttestedCredentialData,
+            AuthenticationExtensionsClientOutputs,
+            AuthenticatorAttestationResponse,
+            AuthenticatorData,
+            CollectedClientData,
+            RegistrationResponse,
+        )
+
+        public_key = ES256.from_cryptography_key(self.private_key.public_key())
+        flags = AuthenticatorData.FLAG.UP | AuthenticatorData.FLAG.UV | AuthenticatorData.FLAG.AT
+        auth_data = AuthenticatorData.create(
+            self._rp_id_hash(),
+            flags,
+            self.counter,
+            AttestedCredentialData.create(b"\0" * 16, self.credential_id, public_key),
+        )
+        response = RegistrationResponse(
+            raw_id=self.credential_id,
+            response=AuthenticatorAttestationResponse(
+                client_data=CollectedClientData.create("webauthn.create", challenge, self.origin),
+                attestation_object=AttestationObject.create("none", auth_data, {}),
+            ),
+            client_extension_results=AuthenticationExtensionsClientOutputs(
+                {"credProps": {"rk": resident}}
+            ),
+        )
+        return dict(response)
+
+    def assertion(self, request_options: dict, *, user_handle: bytes | None = None) -> dict:
+        """The browser's answer to "use a passkey" for the request options a page sent."""
+        from cryptography.hazmat.primitives import hashes
+        from cryptography.hazmat.primitives.asymmetric import ec
+        from fido2.webauthn import (
+            AuthenticationResponse,
+            AuthenticatorAssertionResponse,
+            AuthenticatorData,
+            CollectedClientData,
+        )
+
+        challenge = request_options["publicKey"]["challenge"]
+        client_data = CollectedClientData.create("webauthn.get", challenge, self.origin)
+        self.counter += 1
+        auth_data = AuthenticatorData.create(
+            self._rp_id_hash(),
+            AuthenticatorData.FLAG.UP | AuthenticatorData.FLAG.UV,
+            self.counter,
+        )
+        signature = self.private_key.sign(auth_data + client_data.hash, ec.ECDSA(hashes.SHA256()))
+        response = AuthenticationResponse(
+            raw_id=self.credential_id,
+            response=AuthenticatorAssertionResponse(
+                client_data=client_data,
+                authenticator_data=auth_data,
+                signature=signature,
+                user_handle=user_handle,
+            ),
+        )
+        return dict(response)
+
+
+def passkey_authenticator(
+    user: User, passkey: SoftPasskey | None = None, *, name: str = "Work laptop", resident=False
+):
+    """Give ``user`` a passkey (allauth's WebAuthn authenticator), made directly as allauth stores
+    one; the Authenticator (its SoftPasskey as ``.passkey``, to answer challenges with)."""
+    from allauth.mfa.models import Authenticator
+
+    passkey = passkey or SoftPasskey()
+    authenticator = Authenticator.objects.create(
+        user=user,
+        type=Authenticator.Type.WEBAUTHN,
+        data={"name": name, "credential": passkey.registration(resident=resident)},
+    )
+    authenticator.passkey = passkey
+    return authenticator

@@ -1,6 +1,6 @@
-"""What every page says to browsers, caches and search engines: Permissions-Policy everywhere;
-no-store and noindex once signed in; a meta description on public pages; robots.txt; and htmx
-attributes in their valid `data-hx-*` form."""
+"""What every page says to browsers, caches and search engines: Permissions-Policy everywhere
+(passkeys from the portal's own pages only); no-store and noindex once signed in; a meta
+description on public pages; robots.txt; and htmx attributes in their valid `data-hx-*` form."""
 
 import re
 from pathlib import Path
@@ -14,6 +14,8 @@ TEMPLATES = ROOT / "templates"
 PUBLIC_PAGES = ["/", "/accounts/login/", "/providers/request-an-account/", "/accounts/unlock/"]
 SIGNED_IN_PAGES = ["/", "/profile/"]
 DENIED_FEATURES = {"camera", "microphone", "geolocation", "payment", "usb", "browsing-topics"}
+#: Passkeys: creating one and signing in with one, from the portal's own pages only.
+OWN_PAGES_ONLY = {"publickey-credentials-create", "publickey-credentials-get"}
 
 pytestmark = pytest.mark.django_db
 
@@ -28,6 +30,7 @@ def test_public_pages_deny_unused_browser_features_and_have_a_description(client
     assert response.status_code == 200
     features = policy_features(response.headers["Permissions-Policy"])
     assert all(features[f] == "()" for f in DENIED_FEATURES), features
+    assert all(features[f] == "(self)" for f in OWN_PAGES_ONLY), features
     html = response.content.decode()
     description = re.search(r'<meta name="description" content="([^"]+)">', html)
     assert description and len(description.group(1)) > 40
@@ -42,7 +45,8 @@ def test_signed_in_pages_are_not_stored_nor_indexed(login, user_of_role, role, p
     cache_control = {d.strip() for d in response.headers["Cache-Control"].split(",")}
     assert {"no-store", "private"} <= cache_control
     assert "noindex" in response.headers["X-Robots-Tag"]
-    assert response.headers["Permissions-Policy"]
+    features = policy_features(response.headers["Permissions-Policy"])
+    assert all(features[f] == "(self)" for f in OWN_PAGES_ONLY), features
     html = response.content.decode()
     assert '<meta name="robots" content="noindex, nofollow">' in html
     assert 'name="description"' not in html

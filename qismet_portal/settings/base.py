@@ -184,11 +184,21 @@ ACCOUNT_RATE_LIMITS = {
 
 # Two-step verification (django-allauth MFA). Administrators and assessors must use it before they
 # reach anything (accounts/two_step.py); provider users may turn it on from their profile.
-# An authenticator app (TOTP) with recovery codes. allauth also offers passkeys (WebAuthn): not
-# turned on yet, as its pages need their own templates and browser tests first.
+# The second factor is an authenticator app (TOTP) or a passkey (WebAuthn), or both; recovery codes
+# come with either.
 MFA_ADAPTER = "accounts.adapters.MFAAdapter"
-MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
-MFA_PASSKEY_LOGIN_ENABLED = False
+MFA_SUPPORTED_TYPES = ["totp", "webauthn", "recovery_codes"]
+# Passkey sign-in: a passkey the owner chose to use "without a password" signs them in on its own,
+# from the sign-in page. allauth asks the device to check it is its owner (fingerprint, face, PIN
+# or screen lock) every time, so the passkey is two factors in one: allauth records the sign-in as
+# a second-factor step (method "mfa", passwordless), which is what accounts/two_step.py asks of
+# staff, and skips the code step. An inactive account is refused as with a password. The portal's
+# own password throttle (accounts/throttle.py) does not apply, as there is no secret to guess;
+# allauth limits passkey sign-in attempts per address ("webauthn_login", 10 a minute).
+MFA_PASSKEY_LOGIN_ENABLED = True
+# Passkeys need a secure origin: HTTPS, or http://localhost (which the browser tests and the demo
+# use). allauth's MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN would stop checking the origin altogether, so
+# it stays off everywhere; 127.0.0.1 is not a name a passkey can belong to: use localhost.
 MFA_TOTP_ISSUER = "QISMET portal"
 MFA_TOTP_TOLERANCE = 1  # accept the code either side of now: phone clocks drift
 MFA_RECOVERY_CODE_COUNT = 10
@@ -199,6 +209,11 @@ MFA_FORMS = {
     "authenticate": "accounts.forms.TwoStepAuthenticateForm",
     "reauthenticate": "accounts.forms.TwoStepReauthenticateForm",
     "activate_totp": "accounts.forms.ActivateTOTPForm",
+    "add_webauthn": "accounts.forms.AddPasskeyForm",
+    "edit_webauthn": "accounts.forms.RenamePasskeyForm",
+    "authenticate_webauthn": "accounts.forms.PasskeyAuthenticateForm",
+    "reauthenticate_webauthn": "accounts.forms.PasskeyReauthenticateForm",
+    "login_webauthn": "accounts.forms.PasskeyLoginForm",
 }
 #: Roles that must sign in with a second factor.
 TWO_STEP_REQUIRED_ROLES = ["administrator", "assessor"]
@@ -276,7 +291,6 @@ CONTENT_SECURITY_POLICY = {
 X_FRAME_OPTIONS = "DENY"
 # Permissions-Policy (qismet_portal/middleware.py): the portal uses none of these browser features,
 # so no page, nor anything framed or injected into one, may ask for them.
-# publickey-credentials-get stays at its default (this site only): passkeys for staff sign-in.
 PERMISSIONS_POLICY_DENIED = [
     "accelerometer",
     "autoplay",
@@ -296,6 +310,12 @@ PERMISSIONS_POLICY_DENIED = [
     "serial",
     "usb",
     "xr-spatial-tracking",
+]
+# ...and these only the portal's own pages may use (never a page of another site framed in one):
+# creating a passkey and signing in with one.
+PERMISSIONS_POLICY_SELF = [
+    "publickey-credentials-create",
+    "publickey-credentials-get",
 ]
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"

@@ -70,4 +70,10 @@ class Command(BaseCommand):
             "  today's code in this demo, or add this key to an authenticator app: "
             f"{DEMO_TOTP_SECRET}"
         )
+        if not host.startswith("localhost:"):
+            port = host.rsplit(":", 1)[1]
+            self.stdout.write(
+                f"  To try passkeys, open http://localhost:{port}/ instead: a passkey belongs to a\n"
+                "  site's name, never to a numeric address."
+            )
         self.stdout.write("  Emails (password resets, invitations) are printed in this terminal.\n")
