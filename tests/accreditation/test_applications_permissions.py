@@ -81,6 +81,12 @@ COVERED_ELSEWHERE = {
     "results",
     "decision",
     "condition_detail",
+    # tests/accreditation/test_reports_permissions.py
+    "report_list",
+    "report_progress",
+    "report_download",
+    "report_retry",
+    "report_share",
 }
 
 

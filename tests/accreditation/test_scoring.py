@@ -516,6 +516,7 @@ def _walk(client, stage, revision_pk, extra_pks=None):
         "request_pk": 1,
         "condition_pk": 1,
         "appeal_pk": 1,
+        "report_pk": 1,
         **(extra_pks or {}),
     }
     bodies = {}
