@@ -750,5 +750,28 @@ def notify_appeal_decided_admin(appeal_id: int) -> int:
     return _appeal_decided(appeal_id, lambda appeal: _administrator_emails())
 
 
+@shared_task(base=OutboxTask, **RETRY)
+def notify_report_shared(report_id: int) -> int:
+    """Tell the provider's leads and signers that a report has been shared with them."""
+    from accreditation.models import Report, ReportStatus
+    from accreditation.services.decisions import provider_contacts
+
+    report = (
+        Report.objects.select_related("application__programme__organisation")
+        .defer("inputs")
+        .filter(pk=report_id, status=ReportStatus.READY, shared_at__isnull=False)
+        .first()
+    )
+    if report is None:
+        return 0
+    application = report.application
+    return _send(
+        subject=f"[QISMET] {report.get_kind_display()} of application {application.reference}",
+        template="report_shared_provider.txt",
+        context={**_context(application), "report": report},
+        recipients=[user.email for user in provider_contacts(application)],
+    )
+
+
 # The PDF renders live in their own module and queue; imported here so every worker knows them.
 from accreditation.report_tasks import report_render, reports_sweep  # noqa: E402, F401

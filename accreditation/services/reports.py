@@ -33,9 +33,11 @@ from django.core.files.base import ContentFile
 from django.db import close_old_connections, connection, transaction
 from django.db.models import Max
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
+from accounts.services import notify
 from accreditation.models import Application, ApplicationEvent, Report, ReportKind, ReportStatus
 from accreditation.models.reports import report_upload_to
 from accreditation.selectors.reports import (
@@ -44,9 +46,11 @@ from accreditation.selectors.reports import (
     report_context,
     report_inputs,
 )
+from accreditation.tasks import notify_report_shared
 from qismet_portal.exceptions import DomainError
 from qismet_portal.outbox import enqueue
 
+from .decisions import provider_contacts
 from .history import event_record
 
 logger = logging.getLogger(__name__)
@@ -141,6 +145,15 @@ def report_share(*, report: Report, user: User) -> Report:
                 actor=user,
                 detail=f"{report.get_kind_display()}, version {report.number}.",
             )
+            notify(
+                users=provider_contacts(report.application),
+                message=(
+                    f"The {report.get_kind_display().lower()} of application "
+                    f"{report.application.reference} is ready to read."
+                ),
+                url=reverse("accreditation:application_detail", args=[report.application_id]),
+            )
+            enqueue(notify_report_shared, report.pk)
     return report
 
 

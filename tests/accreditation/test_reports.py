@@ -378,3 +378,28 @@ def test_the_provider_sees_only_shared_reports(
     # Another organisation's member never reaches it.
     sign_in(client, provider_user)
     assert client.get(download).status_code == 404
+
+
+def test_sharing_tells_the_provider_by_email_and_in_the_portal(
+    conditional, mailoutbox, django_capture_on_commit_callbacks
+):
+    from accounts.models import Notification
+
+    report, _ = _request(conditional, capture=django_capture_on_commit_callbacks)
+    report.refresh_from_db()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.report_share(report=report, user=conditional.administrator)
+    from accreditation.services.decisions import provider_contacts
+
+    lead = conditional.application.started_by
+    contacts = sorted(user.email for user in provider_contacts(conditional.application))
+    assert lead.email in contacts
+    assert [sorted(m.to) for m in mailoutbox] == [contacts]
+    mail = mailoutbox[0]
+    assert "Draft report of application" in mail.subject
+    assert "factual accuracy" in mail.body
+    assert Notification.objects.filter(user=lead, message__contains="draft report").exists()
+    # Sharing again changes nothing and sends nothing.
+    with django_capture_on_commit_callbacks(execute=True):
+        services.report_share(report=report, user=conditional.administrator)
+    assert len(mailoutbox) == 1
