@@ -541,6 +541,18 @@ def _conditional(application, case: Case, people: dict[str, User]) -> None:
         "six facilitators are attached.",
         files=[_evidence_file(application.programme.organisation.name, "Observation review")],
     )
+    _draft_report_shared(application, people["admin"])
+
+
+def _draft_report_shared(application, admin: User) -> None:
+    """The draft report, made and shared with the provider for its factual-accuracy check (the
+    render runs here, as a worker would run it; the queued copy then finds nothing to do)."""
+    from accreditation.models import Report, ReportKind
+    from accreditation.services.reports import report_render, report_request, report_share
+
+    report, _ = report_request(application=application, kind=ReportKind.DRAFT, user=admin)
+    report_render(report_id=report.pk)
+    report_share(report=Report.objects.get(pk=report.pk), user=admin)
 
 
 def demo_journey_create(*, version, password: str) -> list[str]:

@@ -30,7 +30,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.files.base import ContentFile
-from django.db import close_old_connections, connection, transaction
+from django.db import connection, transaction
 from django.db.models import Max
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -233,7 +233,6 @@ class _Heartbeat(threading.Thread):
 def report_render(*, report_id: int) -> Report | None:
     """Render one report (see the module docstring). Raises ``ReportBusy`` when another live
     worker holds it; returns the report when this attempt finished it, else None."""
-    close_old_connections()
     report = _claim(report_id)
     if report is None:
         return None
