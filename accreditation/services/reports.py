@@ -30,7 +30,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.files.base import ContentFile
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 from django.db.models import Max
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -221,7 +221,10 @@ class _Heartbeat(threading.Thread):
     def run(self) -> None:
         try:
             while not self.stopped.wait(settings.REPORT_HEARTBEAT_SECONDS):
-                _mine(self.report).update(heartbeat_at=timezone.now())
+                try:
+                    _mine(self.report).update(heartbeat_at=timezone.now())
+                except DatabaseError as error:  # a busy database: the next beat tries again
+                    logger.warning("Report %s heartbeat not written: %s", self.report.pk, error)
         finally:
             connection.close()
 
