@@ -41,7 +41,14 @@ from .decisions import (
     Outcome,
     Recommendation,
 )
-from .reports import Report, ReportKind, ReportStatus
+from .reports import (
+    CommentResponse,
+    FactualAccuracyComment,
+    Report,
+    ReportKind,
+    ReportSection,
+    ReportStatus,
+)
 from .submissions import SubmissionRecord, SubmittedAnswer, SubmittedEvidence
 
 __all__ = [
@@ -63,6 +70,7 @@ __all__ = [
     "Assignment",
     "AssignmentRole",
     "AssignmentStatus",
+    "CommentResponse",
     "Condition",
     "ConditionStatus",
     "Decision",
@@ -70,6 +78,7 @@ __all__ = [
     "EvidenceDocument",
     "EvidenceLink",
     "EvidenceRevision",
+    "FactualAccuracyComment",
     "InformationRequest",
     "InformationRequestStatus",
     "InterestKind",
@@ -77,6 +86,7 @@ __all__ = [
     "Recommendation",
     "Report",
     "ReportKind",
+    "ReportSection",
     "ReportStatus",
     "Response",
     "Score",

@@ -79,6 +79,10 @@ class Report(FSMModelMixin, TimeStampedModel):
         on_delete=models.PROTECT,
         related_name="+",
     )
+    # A shared draft's factual-accuracy check: open until this day (inclusive), or until the
+    # provider says they have no more comments (``comments_closed_at``).
+    comments_until = models.DateField(null=True, blank=True)
+    comments_closed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["application", "kind", "-number"]
@@ -144,3 +148,65 @@ class Report(FSMModelMixin, TimeStampedModel):
     )
     def requeue(self) -> None:
         """Asked for again after a failure, or put back by the sweeper after a lost render."""
+
+
+class ReportSection(models.TextChoices):
+    """The parts of a report the provider may comment on in the factual-accuracy check."""
+
+    COVER = "cover", "Cover and summary"
+    RESULTS = "results", "Results per theme"
+    THEME_1 = "theme-1", "Criteria of theme 1"
+    THEME_2 = "theme-2", "Criteria of theme 2"
+    THEME_3 = "theme-3", "Criteria of theme 3"
+    THEME_4 = "theme-4", "Criteria of theme 4"
+    CONDITIONS = "conditions", "Conditions"
+    EVIDENCE = "evidence", "Evidence considered"
+    DECISION = "decision", "The decision"
+
+
+class CommentResponse(models.TextChoices):
+    CORRECTED = "corrected", "Corrected in the final report"
+    NOT_CHANGED = "not_changed", "Not changed"
+
+
+class FactualAccuracyComment(TimeStampedModel):
+    """A provider's comment on one section of a shared draft report, and QISMET's answer.
+
+    The factual-accuracy window opens when the draft is shared and lasts
+    ``FACTUAL_ACCURACY_WORKING_DAYS`` working days (England and Wales bank holidays counted);
+    the comments and answers are printed in the final report.
+    """
+
+    report = models.ForeignKey(Report, on_delete=models.PROTECT, related_name="comments")
+    section = models.CharField(max_length=20, choices=ReportSection.choices)
+    comment = models.TextField()
+    written_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    response = models.CharField(max_length=20, choices=CommentResponse.choices, blank=True)
+    response_text = models.TextField("answer", blank=True)
+    responded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    responded_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["report", "created_at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(response="") & Q(responded_at__isnull=True))
+                | (~Q(response="") & ~Q(response_text="") & Q(responded_at__isnull=False)),
+                name="accreditation_comment_answered_fully",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Comment on {self.get_section_display()} of report {self.report_id}"
+
+    @property
+    def is_answered(self) -> bool:
+        return bool(self.response)
