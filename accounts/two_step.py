@@ -29,7 +29,8 @@ What a signed-in administrator or assessor may reach without a second factor in 
 
 * always: sign-out, the health report, robots.txt, static files (allauth's passkey scripts among
   them), and the public pages anyone may read signed out (``PUBLIC_VIEWS``: the standards'
-  "about" page, asking for a provider account, the emailed sign-in unlock link);
+  "about" page, asking for a provider account, the emailed sign-in unlock link, the public
+  register of accredited programmes and certificate verification);
 * with no second factor yet: the set-up pages (an authenticator app, or a passkey) and the
   password confirmation allauth asks for before either (``account_reauthenticate``), plus the
   two-step overview;
@@ -73,6 +74,10 @@ PUBLIC_VIEWS = {
     "providers:account_request_sent",
     "signin_unlock_request",
     "signin_unlock",
+    "register:register",
+    "register:verify",
+    "register:verify_number",
+    "register:verify_json",
 }
 OPEN_WITHOUT_DEVICE = {
     "mfa_activate_totp",

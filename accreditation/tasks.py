@@ -774,4 +774,6 @@ def notify_report_shared(report_id: int) -> int:
 
 
 # The PDF renders live in their own module and queue; imported here so every worker knows them.
+# Certificate emails and daily jobs live in their own module (which builds on this one).
+import accreditation.certificate_tasks  # noqa: E402, F401
 from accreditation.report_tasks import report_render, reports_sweep  # noqa: E402, F401

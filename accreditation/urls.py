@@ -4,6 +4,7 @@ from .views import (
     appeals,
     applications,
     assessors,
+    certificates,
     decisions,
     evidence,
     information,
@@ -134,4 +135,30 @@ urlpatterns = [
     path("<int:pk>/reports/<int:report_pk>/retry/", reports.report_retry, name="report_retry"),
     path("<int:pk>/reports/<int:report_pk>/share/", reports.report_share, name="report_share"),
     path("<int:pk>/appeals/<int:appeal_pk>/", appeals.appeal_detail, name="appeal_detail"),
+    # certificates (views/certificates.py; the public register and verification are in
+    # register_urls.py)
+    path("certificates/", certificates.certificate_list, name="certificate_list"),
+    path("certificates/export.csv", certificates.certificate_export, name="certificate_export"),
+    path("<int:pk>/certificate/", certificates.certificate_detail, name="certificate_detail"),
+    path("<int:pk>/certificate/issue/", certificates.certificate_issue, name="certificate_issue"),
+    path(
+        "<int:pk>/certificate/progress/",
+        certificates.certificate_progress,
+        name="certificate_progress",
+    ),
+    path(
+        "<int:pk>/certificate/download/",
+        certificates.certificate_download,
+        name="certificate_download",
+    ),
+    path("<int:pk>/certificate/retry/", certificates.certificate_retry, name="certificate_retry"),
+    *[
+        path(
+            f"<int:pk>/certificate/{change}/",
+            certificates.certificate_change,
+            {"transition": change},
+            name=f"certificate_{change}",
+        )
+        for change in ("suspend", "reinstate", "withdraw")
+    ],
 ]

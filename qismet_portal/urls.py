@@ -24,6 +24,7 @@ urlpatterns = [
     path("standards/", include("standards.urls")),
     path("providers/", include("providers.urls")),
     path("applications/", include("accreditation.urls")),
+    path("", include("accreditation.register_urls")),
 ]
 
 handler403 = "accounts.views.error_403"

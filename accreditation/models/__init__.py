@@ -31,6 +31,13 @@ from .assessment import (
     Score,
 )
 from .base import AppendOnlyModel, AppendOnlyQuerySet
+from .certificates import (
+    Certificate,
+    CertificateCounter,
+    CertificateEvent,
+    CertificateReminder,
+    CertificateStatus,
+)
 from .decisions import (
     AgreedScore,
     Appeal,
@@ -42,6 +49,7 @@ from .decisions import (
     Recommendation,
 )
 from .reports import (
+    REPORT_KINDS,
     CommentResponse,
     FactualAccuracyComment,
     Report,
@@ -58,6 +66,7 @@ __all__ = [
     "NOT_APPLICABLE",
     "OPEN_STATUSES",
     "PROGRAMME_LOCKED_STATUSES",
+    "REPORT_KINDS",
     "AgreedScore",
     "Appeal",
     "AppealStatus",
@@ -70,6 +79,11 @@ __all__ = [
     "Assignment",
     "AssignmentRole",
     "AssignmentStatus",
+    "Certificate",
+    "CertificateCounter",
+    "CertificateEvent",
+    "CertificateReminder",
+    "CertificateStatus",
     "CommentResponse",
     "Condition",
     "ConditionStatus",

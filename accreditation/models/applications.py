@@ -189,6 +189,12 @@ class ApplicationEvent(AppendOnlyModel):
         APPEAL_DECIDED = "appeal_decided", "Appeal decided"
         REPORT_REQUESTED = "report_requested", "Report requested"
         REPORT_SHARED = "report_shared", "Report shared with the provider"
+        CERTIFICATE_ISSUED = "certificate_issued", "Certificate issued"
+        CERTIFICATE_SUSPENDED = "certificate_suspended", "Certificate suspended"
+        CERTIFICATE_REINSTATED = "certificate_reinstated", "Certificate reinstated"
+        CERTIFICATE_WITHDRAWN = "certificate_withdrawn", "Certificate withdrawn"
+        CERTIFICATE_EXPIRED = "certificate_expired", "Certificate expired"
+        CERTIFICATE_SUPERSEDED = "certificate_superseded", "Certificate superseded"
 
     application = models.ForeignKey(Application, on_delete=models.PROTECT, related_name="events")
     kind = models.CharField(max_length=30, choices=Kind.choices)

@@ -29,6 +29,13 @@ from .applications import Application
 class ReportKind(models.TextChoices):
     DRAFT = "draft", "Draft report"
     FINAL = "final", "Final report"
+    #: A certificate's PDF (``Certificate.document``): rendered by the same workers, never
+    #: listed with the reports.
+    CERTIFICATE = "certificate", "Certificate"
+
+
+#: The kinds that are accreditation reports (asked for on the reports page).
+REPORT_KINDS = (ReportKind.DRAFT, ReportKind.FINAL)
 
 
 class ReportStatus(models.TextChoices):
@@ -48,7 +55,7 @@ def report_upload_to(instance: Report, filename: str) -> str:
 
 class Report(FSMModelMixin, TimeStampedModel):
     application = models.ForeignKey(Application, on_delete=models.PROTECT, related_name="reports")
-    kind = models.CharField(max_length=10, choices=ReportKind.choices)
+    kind = models.CharField(max_length=12, choices=ReportKind.choices)
     number = models.PositiveSmallIntegerField(help_text="Version of this kind of report: 1, 2, …")
     status = FSMField(default=ReportStatus.QUEUED, choices=ReportStatus.choices, protected=True)
     progress = models.PositiveSmallIntegerField(default=0)  # per cent
@@ -118,6 +125,8 @@ class Report(FSMModelMixin, TimeStampedModel):
 
     @property
     def download_name(self) -> str:
+        if self.kind == ReportKind.CERTIFICATE:
+            return f"QISMET-certificate-{self.inputs.get('certificate', {}).get('number')}.pdf"
         reference = self.inputs.get("application", {}).get("reference", self.application_id)
         return f"QISMET-{self.kind}-report-{reference}-v{self.number}.pdf"
 

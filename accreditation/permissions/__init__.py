@@ -134,5 +134,6 @@ rules.add_perm(
 )
 rules.add_perm("accreditation.score_application", is_assigned_assessor)
 
+from . import certificates as _certificates  # noqa: E402, F401  (registers the certificate rules)
 from . import decisions as _decisions  # noqa: E402, F401  (registers the moderation and decision rules)
 from . import reports as _reports  # noqa: E402, F401  (registers the report rules)

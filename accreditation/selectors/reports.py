@@ -26,6 +26,7 @@ from accounts.models import User
 from accreditation.lifecycle import DECIDED, ApplicationStatus
 from accreditation.models import (
     NOT_APPLICABLE,
+    REPORT_KINDS,
     AgreedScore,
     Application,
     Assignment,
@@ -239,11 +240,21 @@ def report_context(report: Report) -> dict:
     }
 
 
+def pdf_document(report: Report) -> tuple[str, dict]:
+    """The template and context a report row is rendered from: an accreditation report, or a
+    certificate (the same workers, claim and heartbeat; another template)."""
+    if report.kind == ReportKind.CERTIFICATE:
+        from .certificates import certificate_pdf_context
+
+        return "pdf/certificate.html", certificate_pdf_context(report)
+    return "pdf/report.html", report_context(report)
+
+
 # --- the reports pages ------------------------------------------------------------------------
 
 
 def reports_for(application: Application, *, shared_only: bool = False) -> list[Report]:
-    reports = Report.objects.filter(application=application).defer("inputs")
+    reports = Report.objects.filter(application=application, kind__in=REPORT_KINDS).defer("inputs")
     if shared_only:
         reports = reports.filter(status=ReportStatus.READY, shared_at__isnull=False)
     return list(reports.order_by("kind", "-number"))
@@ -271,7 +282,8 @@ def detail_panel(application: Application, user) -> dict:
     if user.has_perm("accreditation.share_report", None):
         if application.status not in REPORTABLE_STATUSES:
             return {}
-        return {"reports_panel": {"staff": True, "count": application.reports.count()}}
+        count = application.reports.filter(kind__in=REPORT_KINDS).count()
+        return {"reports_panel": {"staff": True, "count": count}}
     shared = reports_for(application, shared_only=True)
     if not shared:
         return {}

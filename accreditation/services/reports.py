@@ -38,12 +38,18 @@ from django.utils import timezone
 
 from accounts.models import User
 from accounts.services import notify
-from accreditation.models import Application, ApplicationEvent, Report, ReportKind, ReportStatus
+from accreditation.models import (
+    REPORT_KINDS,
+    Application,
+    ApplicationEvent,
+    Report,
+    ReportStatus,
+)
 from accreditation.models.reports import report_upload_to
 from accreditation.selectors.reports import (
     REPORTABLE_STATUSES,
     inputs_digest,
-    report_context,
+    pdf_document,
     report_inputs,
 )
 from accreditation.tasks import notify_report_shared
@@ -72,7 +78,7 @@ def report_request(*, application: Application, kind: str, user: User) -> tuple[
     Refused before a decision. The same inputs give the same report: a ready one is returned as
     it is, a failed one is queued again, a queued or rendering one is left to its worker.
     """
-    if kind not in ReportKind.values:
+    if kind not in REPORT_KINDS:
         raise DomainError("Choose a draft or a final report.")
     with transaction.atomic():
         application = Application.objects.select_for_update().get(pk=application.pk)
@@ -242,9 +248,9 @@ def report_render(*, report_id: int) -> Report | None:
     heartbeat = _Heartbeat(report)
     heartbeat.start()
     try:
-        context = report_context(report)
+        template, context = pdf_document(report)
         _progress(report, 15)
-        html = render_to_string("pdf/report.html", context)
+        html = render_to_string(template, context)
         _progress(report, 30)
         from accreditation.documents import pdf_render
 

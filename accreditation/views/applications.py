@@ -33,7 +33,15 @@ from accreditation.permissions import (
     is_provider_lead,
     is_provider_signatory,
 )
-from accreditation.selectors import appeals, decisions, information, reports, scoring, screening
+from accreditation.selectors import (
+    appeals,
+    certificates,
+    decisions,
+    information,
+    reports,
+    scoring,
+    screening,
+)
 from accreditation.selectors.applications import (
     application_events,
     application_for_user,
@@ -61,6 +69,7 @@ DETAIL_PANELS = (
     decisions.detail_panel,
     appeals.detail_panel,
     reports.detail_panel,
+    certificates.detail_panel,
 )
 
 VIEW = "accreditation.view_application"

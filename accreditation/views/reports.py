@@ -16,7 +16,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.template.defaultfilters import filesizeformat
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accreditation.models import Report, ReportKind
+from accreditation.models import REPORT_KINDS, Report
 from accreditation.selectors.applications import application_for_user
 from accreditation.selectors.reports import pending_publication, reports_for
 from accreditation.services import reports as services
@@ -31,7 +31,10 @@ SHARE = "accreditation.share_report"
 def _report(request: HttpRequest, pk: int, report_pk: int, perm: str = READ) -> Report:
     application = application_for_user(request.user, pk)
     report = get_object_or_404(
-        Report.objects.defer("inputs"), pk=report_pk, application=application
+        Report.objects.defer("inputs"),
+        pk=report_pk,
+        application=application,
+        kind__in=REPORT_KINDS,  # a certificate's PDF has its own pages
     )
     report.application = application
     if not request.user.has_perm(perm, report):
@@ -94,7 +97,7 @@ def report_list(request: HttpRequest, pk: int) -> HttpResponse:
             "application": application,
             "rows": [_row_context(request, report, waiting) for report in reports],
             "can_request": can_request,
-            "kinds": ReportKind.choices,
+            "kinds": [(kind.value, kind.label) for kind in REPORT_KINDS],
         },
     )
 

@@ -381,6 +381,17 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "accreditation.tasks.conditions_overdue",
         "schedule": crontab(hour=7, minute=0),
     },
+    # Daily, just after midnight: certificates past their last valid day become expired (the
+    # public pages already say so from that day; this records it, once).
+    "certificates-expire": {
+        "task": "accreditation.certificate_tasks.certificates_expire",
+        "schedule": crontab(hour=0, minute=15),
+    },
+    # Daily: reminders to the provider's leads before a certificate expires, once each.
+    "certificate-reminders": {
+        "task": "accreditation.certificate_tasks.certificate_reminders",
+        "schedule": crontab(hour=7, minute=30),
+    },
 }
 assert CELERY_TASK_TIME_LIMIT < VISIBILITY_TIMEOUT, "time limit must be below visibility"
 
@@ -394,6 +405,9 @@ REPORT_RENDER_TIME_LIMIT = env.int("REPORT_RENDER_TIME_LIMIT", default=300)
 REPORT_HEARTBEAT_SECONDS = env.float("REPORT_HEARTBEAT_SECONDS", default=5)
 REPORT_HEARTBEAT_TIMEOUT_SECONDS = env.int("REPORT_HEARTBEAT_TIMEOUT_SECONDS", default=30)
 REPORT_REQUEUE_AFTER_SECONDS = env.int("REPORT_REQUEUE_AFTER_SECONDS", default=600)
+# Certificates (accreditation/services/certificates.py): the provider's leads are reminded this
+# many days before a certificate's last valid day, once for each number.
+CERTIFICATE_REMINDER_DAYS = env.list("CERTIFICATE_REMINDER_DAYS", cast=int, default=[90, 30, 7])
 
 LOGGING = {
     "version": 1,
