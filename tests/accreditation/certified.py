@@ -28,4 +28,6 @@ def with_status(certificate: Certificate, status: str, **fields) -> Certificate:
     if status == CertificateStatus.SUPERSEDED and "superseded_by" not in fields:
         raise ValueError("a superseded certificate needs superseded_by")
     Certificate.objects.filter(pk=certificate.pk).update(status=status, **fields)
-    return Certificate.objects.get(pk=certificate.pk)
+    changed = Certificate.objects.select_related("document").get(pk=certificate.pk)
+    changed.stage = getattr(certificate, "stage", None)
+    return changed
