@@ -118,7 +118,7 @@ def test_the_database_refuses_a_second_live_certificate(certificate):
     copy = Certificate.objects.filter(pk=certificate.pk).values().get()
     copy.pop("id")
     copy.update(number="QSM-2026-9999", sequence=9999, document_id=None)
-    with transaction.atomic(), pytest.raises(IntegrityError):
+    with pytest.raises(IntegrityError), transaction.atomic():
         Certificate.objects.create(**copy)
 
 
@@ -372,7 +372,7 @@ def test_the_history_cannot_be_changed_through_the_orm(certificate):
 )
 def test_the_database_refuses_raw_updates_and_deletes_of_the_history(certificate, sql):
     event = certificate.events.get()
-    with transaction.atomic(), pytest.raises(DatabaseError, match="certificate history"):
+    with pytest.raises(DatabaseError, match="certificate history"), transaction.atomic():
         with connection.cursor() as cursor:
             cursor.execute(sql, [event.pk])
     assert CertificateEvent.objects.get(pk=event.pk).reason == ""
@@ -457,7 +457,7 @@ def test_the_database_keeps_one_reminder_per_threshold(certificate):
     CertificateReminder.objects.create(
         certificate=certificate, days_before=30, sent_on=timezone.localdate()
     )
-    with transaction.atomic(), pytest.raises(IntegrityError):
+    with pytest.raises(IntegrityError), transaction.atomic():
         CertificateReminder.objects.create(
             certificate=certificate, days_before=30, sent_on=timezone.localdate()
         )
