@@ -207,7 +207,7 @@ def test_two_administrators_issuing_at_once_get_different_numbers(settings, tmp_
             results.append(
                 certificate_issue(application=stage.application, user=stage.administrator).number
             )
-        except Exception as error:  # noqa: BLE001 - reported below
+        except Exception as error:  # reported below
             errors.append(error)
         finally:
             connection.close()
@@ -271,7 +271,9 @@ def test_expiry_and_supersession_from_every_status(certificate, status):
     expire = services._transition
     if status in TRANSITIONS["expire"].sources:
         with transaction.atomic():
-            assert expire(certificate=certificate, transition="expire", actor=None).status == S.EXPIRED
+            assert (
+                expire(certificate=certificate, transition="expire", actor=None).status == S.EXPIRED
+            )
     else:
         with pytest.raises(TransitionNotAllowed):
             expire(certificate=certificate, transition="expire", actor=None)
@@ -372,9 +374,12 @@ def test_the_history_cannot_be_changed_through_the_orm(certificate):
 )
 def test_the_database_refuses_raw_updates_and_deletes_of_the_history(certificate, sql):
     event = certificate.events.get()
-    with pytest.raises(DatabaseError, match="certificate history"), transaction.atomic():
-        with connection.cursor() as cursor:
-            cursor.execute(sql, [event.pk])
+    with (
+        pytest.raises(DatabaseError, match="certificate history"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute(sql, [event.pk])
     assert CertificateEvent.objects.get(pk=event.pk).reason == ""
 
 
@@ -463,7 +468,9 @@ def test_the_database_keeps_one_reminder_per_threshold(certificate):
         )
 
 
-def test_changes_are_emailed_to_the_leads(certificate, mailoutbox, django_capture_on_commit_callbacks):
+def test_changes_are_emailed_to_the_leads(
+    certificate, mailoutbox, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=True):
         certificate_change(
             certificate=certificate,
