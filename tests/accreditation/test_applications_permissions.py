@@ -87,6 +87,17 @@ COVERED_ELSEWHERE = {
     "report_download",
     "report_retry",
     "report_share",
+    # tests/accreditation/test_certificates_permissions.py
+    "certificate_list",
+    "certificate_export",
+    "certificate_detail",
+    "certificate_issue",
+    "certificate_progress",
+    "certificate_download",
+    "certificate_retry",
+    "certificate_suspend",
+    "certificate_reinstate",
+    "certificate_withdraw",
 }
 
 
