@@ -5,7 +5,6 @@ import pytest
 from django.urls import reverse
 
 from accreditation.models import Certificate, CertificateStatus, ReportStatus
-from accreditation.services.reports import report_render
 from tests.factories import AdministratorFactory
 
 from .certified import issued, with_status
