@@ -1,7 +1,9 @@
 """Demonstration applications at every stage of the journey, so every demo login has something
 to do: one waiting for screening, one whose assessor has not yet answered the offer, two in
 assessment (one assessor part-way through scoring, one information request open), one in
-moderation, one awaiting a decision and one accredited with conditions.
+moderation, one awaiting a decision, one accredited with conditions, one accredited and waiting
+for its certificate, and two certified (one certificate active, one suspended) so that the
+public register and verification have real entries.
 
 Everything is made through the portal's own services, as people would make it, so the history
 of each application reads as it would in real life. A programme that already has an
@@ -165,7 +167,45 @@ CASES = [
         assessors=(PRIYA, JORDAN),
         partial=("3.6", "4.8"),
     ),
+    Case(
+        "Brightside Self-Management CIC",
+        {
+            "name": "Expert Patients Together",
+            "conditions": "Any long-term condition; chronic pain; diabetes",
+            "delivery_mode": DeliveryMode.GROUP,
+            "description": "Six weekly lay-led workshops on the skills of living with a long-term "
+            "condition, co-led by two tutors who live with one.",
+        },
+        "certified",
+        assessors=(TOM, PRIYA),
+    ),
+    Case(
+        "Meadow Health Trust",
+        {
+            "name": "Steady Steps Falls Confidence",
+            "conditions": "Osteoporosis; fear of falling",
+            "delivery_mode": DeliveryMode.BLENDED,
+            "description": "Strength and balance sessions with an online diary, for people who "
+            "have fallen or fear falling.",
+        },
+        "suspended",
+        assessors=(PRIYA, TOM),
+    ),
+    Case(
+        "Riverside Pain Community",
+        {
+            "name": "Pain Toolkit Online",
+            "conditions": "Persistent pain",
+            "delivery_mode": DeliveryMode.ONLINE,
+            "description": "The Pain Toolkit course in six live online sessions.",
+        },
+        "accredited",
+        assessors=(TOM, PRIYA),
+    ),
 ]
+
+#: Stages decided "accredited" (no partial criteria), and what follows the decision.
+ACCREDITED_STAGES = ("accredited", "certified", "suspended")
 
 
 # --- evidence files ---------------------------------------------------------------------------
@@ -490,7 +530,16 @@ def _moderated(application, case: Case, lead_assignment, *, upto=None, submit=Fa
             improvements="" if level == "met" else "Finish the overdue review and record it.",
             revision=0,
         )
-    if submit:
+    if submit and not case.partial:
+        recommendation_save(
+            application=application,
+            user=lead,
+            outcome="accredited",
+            summary="A well-run programme with strong co-production; every criterion is met.",
+            proposed_conditions="",
+            submit=True,
+        )
+    elif submit:
         codes = ", ".join(case.partial)
         recommendation_save(
             application=application,
@@ -555,6 +604,37 @@ def _draft_report_shared(application, admin: User) -> None:
     report_share(report=Report.objects.get(pk=report.pk), user=admin)
 
 
+def _accredited(application, case: Case, people: dict[str, User]) -> None:
+    """Decided "accredited" by the administrator; "certified" and "suspended" then have their
+    certificate issued (its PDF made here, as a worker would make it), and "suspended" has it
+    suspended while a complaint is looked into."""
+    from accreditation.services.certificates import certificate_change, certificate_issue
+    from accreditation.services.decisions import decision_make
+    from accreditation.services.reports import report_render
+
+    admin = people["admin"]
+    decision_make(
+        application=application,
+        user=admin,
+        outcome="accredited",
+        reasons="Every criterion is met, with clear evidence that the programme is delivered "
+        "as designed and improved from what participants say.",
+        conditions=[],
+    )
+    if case.stage == "accredited":
+        return
+    certificate = certificate_issue(application=application, user=admin)
+    report_render(report_id=certificate.document_id)
+    if case.stage == "suspended":
+        certificate_change(
+            certificate=certificate,
+            transition="suspend",
+            user=admin,
+            reason="A complaint about facilitator supervision is being looked into. The "
+            "certificate is suspended until QISMET has reviewed the supervision records.",
+        )
+
+
 def demo_journey_create(*, version, password: str) -> list[str]:
     """Make the demo applications that do not exist yet; returns one line per application
     made, saying where it stands."""
@@ -608,6 +688,8 @@ def demo_journey_create(*, version, password: str) -> list[str]:
         _moderated(application, case, lead, submit=True)
         if case.stage == "conditional":
             _conditional(application, case, people)
+        elif case.stage in ACCREDITED_STAGES:
+            _accredited(application, case, people)
     return [
         f"{application.reference} {application.programme.name} "
         f"({application.programme.organisation.name}): {application.get_status_display()}"

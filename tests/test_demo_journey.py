@@ -9,10 +9,13 @@ from accreditation.models import (
     ApplicationStatus,
     Assignment,
     AssignmentStatus,
+    Certificate,
+    CertificateStatus,
     Condition,
     ConditionStatus,
     InformationRequest,
     InformationRequestStatus,
+    ReportStatus,
     Score,
     SubmissionRecord,
 )
@@ -49,7 +52,17 @@ def test_the_demo_has_an_application_at_every_stage_and_runs_twice(settings, tmp
         "Living Well with COPD": ApplicationStatus.MODERATION,
         "Peer Mentors for Mental Health": ApplicationStatus.AWAITING_DECISION,
         "Carb Counting Made Simple": ApplicationStatus.CONDITIONAL,
+        "Expert Patients Together": ApplicationStatus.ACCREDITED,
+        "Steady Steps Falls Confidence": ApplicationStatus.ACCREDITED,
+        "Pain Toolkit Online": ApplicationStatus.ACCREDITED,
     }
+    # Two certificates, their PDFs made: one active, one suspended; one accredited application
+    # waits for an administrator to issue its certificate.
+    certificates = {c.programme_name: c for c in Certificate.objects.select_related("document")}
+    assert set(certificates) == {"Expert Patients Together", "Steady Steps Falls Confidence"}
+    assert certificates["Expert Patients Together"].status == CertificateStatus.ACTIVE
+    assert certificates["Steady Steps Falls Confidence"].status == CertificateStatus.SUSPENDED
+    assert all(c.document.status == ReportStatus.READY for c in certificates.values())
     # Each stage carries what people act on.
     assert Assignment.objects.filter(
         status=AssignmentStatus.OFFERED, application__programme__name="Active Living with Arthritis"
@@ -74,3 +87,4 @@ def test_the_demo_has_an_application_at_every_stage_and_runs_twice(settings, tmp
     records = SubmissionRecord.objects.count()
     assert demo_journey_create(version=version, password=DEMO_PASSWORD) == []
     assert SubmissionRecord.objects.count() == records
+    assert Certificate.objects.count() == 2
