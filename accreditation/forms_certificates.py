@@ -53,7 +53,7 @@ class CertificateChangeForm(PortalFormMixin, forms.Form):
             f"Tick the box to confirm that certificate {number} is to be {verb}"
         )
         self.helper = PortalFormHelper()
-        button = Submit("save", f"{verb.capitalize()} certificate {number}")
+        button = Submit("save", f"{transition.capitalize()} certificate {number}")
         button.field_classes = "btn btn-danger" if transition != "reinstate" else "btn btn-primary"
         self.helper.add_input(button)
 
