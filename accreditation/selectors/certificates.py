@@ -155,8 +155,8 @@ def status_sentence(certificate: Certificate) -> str:
     changed = timezone.localdate(certificate.status_changed_at)
     if status == CertificateStatus.ACTIVE:
         return (
-            f"Valid. {certificate.programme_name} of {certificate.organisation_name} is "
-            f"accredited by QISMET until {certificate.expires_on:%-d %B %Y}."
+            f"{certificate.programme_name} of {certificate.organisation_name} is accredited by "
+            f"QISMET until {certificate.expires_on:%-d %B %Y}."
         )
     if status == CertificateStatus.SUSPENDED:
         return (
@@ -223,7 +223,7 @@ class RegisterFilters:
 
 
 REGISTER_STATUS_CHOICES = [
-    ("current", "Current (active or suspended)"),
+    ("current", "Active or suspended"),
     *CertificateStatus.choices,
     ("all", "Any status"),
 ]
