@@ -59,7 +59,7 @@ DEMO_LOGINS = [
         "admin@qismet.example.org",
         "Alex Morgan",
         Role.ADMINISTRATOR,
-        tries="screen and assign, decide, sign off conditions",
+        tries="screen and assign, decide, sign off conditions, issue and suspend certificates",
     ),
     DemoLogin(
         "assessor@qismet.example.org",
@@ -85,7 +85,7 @@ DEMO_LOGINS = [
         Role.PROVIDER,
         "Brightside Self-Management CIC",
         MembershipRole.LEAD,
-        tries="answer a request for more information",
+        tries="answer a request for more information, download a certificate",
     ),
     DemoLogin(
         "contributor@brightside.example.org",

@@ -66,6 +66,10 @@ class Command(BaseCommand):
             self.stdout.write(f"    {login.email.ljust(width)}  {login.description}")
         self.stdout.write(f"  Password for every demo login: {DEMO_PASSWORD}")
         self.stdout.write(
+            f"  Signed out, anyone can open the register (http://{host}/register/) and verify a\n"
+            f"  certificate (http://{host}/verify/)."
+        )
+        self.stdout.write(
             "  The administrator and assessors also give a two-step code: the code page shows\n"
             "  today's code in this demo, or add this key to an authenticator app: "
             f"{DEMO_TOTP_SECRET}"
