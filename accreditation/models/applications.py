@@ -189,6 +189,9 @@ class ApplicationEvent(AppendOnlyModel):
         APPEAL_DECIDED = "appeal_decided", "Appeal decided"
         REPORT_REQUESTED = "report_requested", "Report requested"
         REPORT_SHARED = "report_shared", "Report shared with the provider"
+        REPORT_COMMENTED = "report_commented", "Comment on the draft report"
+        REPORT_COMMENTS_CLOSED = "report_comments_closed", "Factual-accuracy check finished"
+        REPORT_COMMENT_ANSWERED = "report_comment_answered", "Comment on the draft report answered"
 
     application = models.ForeignKey(Application, on_delete=models.PROTECT, related_name="events")
     kind = models.CharField(max_length=30, choices=Kind.choices)

@@ -118,8 +118,13 @@ class Report(FSMModelMixin, TimeStampedModel):
 
     @property
     def download_name(self) -> str:
-        reference = self.inputs.get("application", {}).get("reference", self.application_id)
-        return f"QISMET-{self.kind}-report-{reference}-v{self.number}.pdf"
+        return f"QISMET-{self.kind}-report-{self.application.reference}-v{self.number}.pdf"
+
+    @property
+    def comments_open(self) -> bool:
+        from accreditation.selectors.reports import draft_window_open
+
+        return draft_window_open(self)
 
     @transition(
         field=status,

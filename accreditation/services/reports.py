@@ -38,17 +38,29 @@ from django.utils import timezone
 
 from accounts.models import User
 from accounts.services import notify
-from accreditation.models import Application, ApplicationEvent, Report, ReportKind, ReportStatus
+from accreditation.models import (
+    Application,
+    ApplicationEvent,
+    CommentResponse,
+    FactualAccuracyComment,
+    Report,
+    ReportKind,
+    ReportSection,
+    ReportStatus,
+)
 from accreditation.models.reports import report_upload_to
 from accreditation.selectors.reports import (
     REPORTABLE_STATUSES,
+    draft_window_open,
     inputs_digest,
     report_context,
     report_inputs,
+    shared_draft,
 )
 from accreditation.tasks import notify_report_shared
 from qismet_portal.exceptions import DomainError
 from qismet_portal.outbox import enqueue
+from qismet_portal.working_days import add_working_days
 
 from .decisions import provider_contacts
 from .history import event_record
@@ -81,6 +93,10 @@ def report_request(*, application: Application, kind: str, user: User) -> tuple[
                 "A report can be made once the application has been decided: it describes the "
                 "decision and the agreed scores."
             )
+        if kind == ReportKind.FINAL:
+            refusal = final_report_refusal(application)
+            if refusal:
+                raise DomainError(refusal)
         inputs = report_inputs(application, kind)
         digest = inputs_digest(inputs)
         existing = (
@@ -138,7 +154,11 @@ def report_share(*, report: Report, user: User) -> Report:
             raise DomainError("Only a finished report can be shared with the provider.")
         if report.shared_at is None:
             report.shared_at, report.shared_by = timezone.now(), user
-            report.save(update_fields=["shared_at", "shared_by", "updated_at"])
+            if report.kind == ReportKind.DRAFT:
+                report.comments_until = add_working_days(
+                    timezone.localdate(), settings.FACTUAL_ACCURACY_WORKING_DAYS
+                )
+            report.save(update_fields=["shared_at", "shared_by", "comments_until", "updated_at"])
             event_record(
                 application=report.application,
                 kind=ApplicationEvent.Kind.REPORT_SHARED,
@@ -155,6 +175,135 @@ def report_share(*, report: Report, user: User) -> Report:
             )
             enqueue(notify_report_shared, report.pk)
     return report
+
+
+# --- the factual-accuracy check ------------------------------------------------------------------
+
+
+def final_report_refusal(application: Application) -> str:
+    """Why the final report cannot be made yet ("" when it can): the draft must have been shared
+    with the provider, its factual-accuracy window must be over (or closed by the provider) and
+    every comment answered."""
+    draft = shared_draft(application)
+    if draft is None:
+        return (
+            "Share a draft report with the provider first: the final report comes after their "
+            "factual-accuracy check."
+        )
+    if draft_window_open(draft):
+        return (
+            f"The provider can comment on the draft until {draft.comments_until:%-d %B %Y}, "
+            "unless they say sooner that they have no more comments. Make the final report "
+            "after that."
+        )
+    waiting = draft.comments.filter(response="").count()
+    if waiting:
+        return (
+            f"Answer the provider's {waiting} comment{'s' if waiting != 1 else ''} on the draft "
+            "report first: the answers are printed in the final report."
+        )
+    return ""
+
+
+def comment_add(
+    *, report: Report, user: User, section: str, comment: str
+) -> FactualAccuracyComment:
+    """A provider member's comment on one section of the shared draft, within the window."""
+    with transaction.atomic():
+        report = Report.objects.select_for_update().select_related("application").get(pk=report.pk)
+        if report.kind != ReportKind.DRAFT or report.shared_at is None:
+            raise DomainError("Comments are taken on a draft report shared with you.")
+        if not draft_window_open(report):
+            raise DomainError(
+                "The factual-accuracy check of this draft is over, so comments cannot be added "
+                "any more. Contact QISMET if something is wrong."
+            )
+        if section not in ReportSection.values:
+            raise DomainError("Choose the part of the report your comment is about.")
+        comment = comment.strip()
+        if not comment:
+            raise DomainError("Write your comment.")
+        row = FactualAccuracyComment.objects.create(
+            report=report, section=section, comment=comment, written_by=user
+        )
+        event_record(
+            application=report.application,
+            kind=ApplicationEvent.Kind.REPORT_COMMENTED,
+            actor=user,
+            detail=f"{row.get_section_display()}.",
+        )
+        notify(
+            users=User.objects.administrators().active(),
+            message=(
+                f"Application {report.application.reference}: a comment on the draft report "
+                f"({row.get_section_display().lower()})."
+            ),
+            url=reverse("accreditation:report_comments", args=[report.application_id, report.pk]),
+        )
+    return row
+
+
+def comments_close(*, report: Report, user: User) -> Report:
+    """The provider has no more comments: the check ends now rather than at the deadline."""
+    with transaction.atomic():
+        report = Report.objects.select_for_update().select_related("application").get(pk=report.pk)
+        if report.kind != ReportKind.DRAFT or report.shared_at is None:
+            raise DomainError("Only a draft report shared with you has a factual-accuracy check.")
+        if not draft_window_open(report):
+            return report
+        report.comments_closed_at = timezone.now()
+        report.save(update_fields=["comments_closed_at", "updated_at"])
+        event_record(
+            application=report.application,
+            kind=ApplicationEvent.Kind.REPORT_COMMENTS_CLOSED,
+            actor=user,
+            detail=f"{report.comments.count()} comment(s) sent.",
+        )
+        notify(
+            users=User.objects.administrators().active(),
+            message=(
+                f"Application {report.application.reference}: the provider has finished checking "
+                "the draft report."
+            ),
+            url=reverse("accreditation:report_comments", args=[report.application_id, report.pk]),
+        )
+    return report
+
+
+def comment_answer(
+    *, comment: FactualAccuracyComment, user: User, response: str, text: str
+) -> FactualAccuracyComment:
+    """QISMET's answer to one comment (printed with it in the final report)."""
+    if response not in CommentResponse.values:
+        raise DomainError("Say whether the final report is corrected.")
+    text = text.strip()
+    if not text:
+        raise DomainError("Write the answer the provider will read.")
+    with transaction.atomic():
+        comment = (
+            FactualAccuracyComment.objects.select_for_update()
+            .select_related("report__application")
+            .get(pk=comment.pk)
+        )
+        comment.response, comment.response_text = response, text
+        comment.responded_by, comment.responded_at = user, timezone.now()
+        comment.save()
+        application = comment.report.application
+        event_record(
+            application=application,
+            kind=ApplicationEvent.Kind.REPORT_COMMENT_ANSWERED,
+            actor=user,
+            detail=f"{comment.get_section_display()}: {comment.get_response_display().lower()}.",
+        )
+        notify(
+            users=provider_contacts(application),
+            message=(
+                f"Application {application.reference}: QISMET has answered your comment on the "
+                "draft report."
+            ),
+            url=reverse("accreditation:report_comments", args=[application.pk, comment.report_id]),
+        )
+    return comment
 
 
 # --- the worker side ----------------------------------------------------------------------------

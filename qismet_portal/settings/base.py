@@ -390,6 +390,9 @@ assert CELERY_TASK_TIME_LIMIT < VISIBILITY_TIMEOUT, "time limit must be below vi
 # REPORT_HEARTBEAT_SECONDS; a render whose heartbeat is older than
 # REPORT_HEARTBEAT_TIMEOUT_SECONDS is taken over (its worker died). Queued renders that have not
 # started after REPORT_REQUEUE_AFTER_SECONDS are queued again by the sweeper.
+# The provider's factual-accuracy check of a shared draft report lasts this many working days
+# (England and Wales bank holidays counted).
+FACTUAL_ACCURACY_WORKING_DAYS = env.int("FACTUAL_ACCURACY_WORKING_DAYS", default=10)
 REPORT_RENDER_TIME_LIMIT = env.int("REPORT_RENDER_TIME_LIMIT", default=300)
 REPORT_HEARTBEAT_SECONDS = env.float("REPORT_HEARTBEAT_SECONDS", default=5)
 REPORT_HEARTBEAT_TIMEOUT_SECONDS = env.int("REPORT_HEARTBEAT_TIMEOUT_SECONDS", default=30)

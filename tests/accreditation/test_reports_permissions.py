@@ -13,7 +13,16 @@ from .test_decision_pages import ROLES, _people, _status
 
 pytestmark = pytest.mark.django_db
 
-URL_NAMES = ("report_list", "report_progress", "report_download", "report_retry", "report_share")
+URL_NAMES = (
+    "report_list",
+    "report_progress",
+    "report_download",
+    "report_retry",
+    "report_share",
+    "report_comments",
+    "report_comments_close",
+    "report_comment_answer",
+)
 
 
 @pytest.fixture
@@ -121,6 +130,55 @@ def test_get_is_refused_where_only_post_makes_sense(login, reported):
         assert client.get(urls[name]).status_code == 405
     assert client.post(urls["report_download"]).status_code == 405
     assert _status(login, None, urls["report_list"]) == "login"
+
+
+def test_the_factual_accuracy_check_by_role(login, reported):
+    from accreditation.services.reports import comment_add
+
+    stage, admin_assessor, report = reported
+    people = _people(stage, admin_assessor)
+    pk = stage.application.pk
+    comments = reverse("accreditation:report_comments", args=[pk, report.pk])
+    close = reverse("accreditation:report_comments_close", args=[pk, report.pk])
+    nobody = {
+        "anonymous": "login",
+        "provider": 404,
+        "other_provider": 404,
+        "unassigned_assessor": 404,
+        "second": 404,
+        "lead": 404,
+        "administrator": 404,
+        "administrator_who_assessed": 404,
+    }
+    assert _matrix(login, people, comments) == nobody  # not shared: no check yet
+    report_share(report=report, user=stage.administrator)
+    readers = {**nobody, "provider": 200, "second": 200, "administrator": 200}
+    readers["administrator_who_assessed"] = 200
+    assert _matrix(login, people, comments) == readers
+    comment = comment_add(
+        report=report, user=stage.application.started_by, section="cover", comment="A fact."
+    )
+    answer = reverse("accreditation:report_comment_answer", args=[pk, report.pk, comment.pk])
+    staff_only = {**readers, "provider": 403}
+    assert _matrix(login, people, answer, "post") == {
+        **staff_only,
+        "second": 400,
+        "administrator": 400,
+        "administrator_who_assessed": 400,
+    }  # 400: the empty answer is refused, nothing saved
+    comment.refresh_from_db()
+    assert not comment.is_answered
+    providers_only = {
+        **readers,
+        "second": 403,
+        "administrator": 403,
+        "administrator_who_assessed": 403,
+    }
+    posted = _matrix(login, people, comments, "post")
+    assert posted == {**providers_only, "provider": 400}  # the test's form data is incomplete
+    assert _matrix(login, people, close, "post") == {**providers_only, "provider": 302}
+    report.refresh_from_db()
+    assert report.comments_closed_at is not None
 
 
 @pytest.mark.parametrize("size", [(1, 1), (5, 4)])
