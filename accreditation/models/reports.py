@@ -83,6 +83,8 @@ class Report(FSMModelMixin, TimeStampedModel):
     # provider says they have no more comments (``comments_closed_at``).
     comments_until = models.DateField(null=True, blank=True)
     comments_closed_at = models.DateTimeField(null=True, blank=True)
+    # When the administrators were told the window had ended (once: the daily job is idempotent).
+    comments_end_notified_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["application", "kind", "-number"]

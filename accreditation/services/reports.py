@@ -57,7 +57,7 @@ from accreditation.selectors.reports import (
     report_inputs,
     shared_draft,
 )
-from accreditation.tasks import notify_report_shared
+from accreditation.tasks import notify_factual_accuracy_ended, notify_report_shared
 from qismet_portal.exceptions import DomainError
 from qismet_portal.outbox import enqueue
 from qismet_portal.working_days import add_working_days
@@ -304,6 +304,55 @@ def comment_answer(
             url=reverse("accreditation:report_comments", args=[application.pk, comment.report_id]),
         )
     return comment
+
+
+def factual_accuracy_windows_flag(*, today=None) -> int:
+    """Daily: tell the administrators, once per draft, that a factual-accuracy window has ended
+    without the provider saying they had finished (history line, portal notification, email).
+    Returns how many were flagged; running it twice flags nothing the second time."""
+    today = today or timezone.localdate()
+    flagged = 0
+    due = Report.objects.filter(
+        kind=ReportKind.DRAFT,
+        shared_at__isnull=False,
+        comments_until__lt=today,
+        comments_closed_at__isnull=True,
+        comments_end_notified_at__isnull=True,
+    ).values_list("pk", flat=True)
+    for pk in list(due):
+        with transaction.atomic():
+            report = (
+                Report.objects.select_for_update(skip_locked=True)
+                .select_related("application")
+                .filter(pk=pk, comments_end_notified_at__isnull=True)
+                .first()
+            )
+            if report is None:
+                continue
+            report.comments_end_notified_at = timezone.now()
+            report.save(update_fields=["comments_end_notified_at", "updated_at"])
+            waiting = report.comments.filter(response="").count()
+            event_record(
+                application=report.application,
+                kind=ApplicationEvent.Kind.REPORT_COMMENTS_CLOSED,
+                actor=None,
+                detail=f"The window ended on {report.comments_until:%-d %B %Y}; "
+                f"{waiting} comment(s) to answer.",
+            )
+            notify(
+                users=User.objects.administrators().active(),
+                message=(
+                    f"Application {report.application.reference}: the factual-accuracy check of "
+                    f"the draft report ended; {waiting} comment(s) to answer before the final "
+                    "report."
+                ),
+                url=reverse(
+                    "accreditation:report_comments", args=[report.application_id, report.pk]
+                ),
+            )
+            enqueue(notify_factual_accuracy_ended, report.pk)
+            flagged += 1
+    return flagged
 
 
 # --- the worker side ----------------------------------------------------------------------------

@@ -374,6 +374,11 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "accreditation.tasks.information_requests_overdue",
         "schedule": crontab(hour=7, minute=0),
     },
+    # Daily: each draft report whose factual-accuracy window ended is flagged once.
+    "factual-accuracy-windows-ended": {
+        "task": "accreditation.tasks.factual_accuracy_windows_ended",
+        "schedule": crontab(hour=7, minute=0),
+    },
     # Renders lost on the way (a message that never ran, a worker that died) are queued again.
     "reports-sweep": {"task": "accreditation.report_tasks.reports_sweep", "schedule": 60},
     # Daily: each condition past its deadline is flagged once (history, email, notification).

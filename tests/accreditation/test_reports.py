@@ -534,3 +534,30 @@ def test_the_comments_page_for_the_provider_and_the_administrator(
     assert client.get(url).status_code == 404
     close = reverse("accreditation:report_comments_close", args=[pk, draft.pk])
     assert client.post(close).status_code == 404
+
+
+def test_an_ended_window_is_flagged_once(
+    conditional, mailoutbox, django_capture_on_commit_callbacks
+):
+    from accounts.models import Notification
+    from accreditation.tasks import factual_accuracy_windows_ended
+
+    draft = _shared_draft(conditional, django_capture_on_commit_callbacks)
+    services.comment_add(
+        report=draft, user=conditional.application.started_by, section="cover", comment="A fact."
+    )
+    mailoutbox.clear()
+    assert factual_accuracy_windows_ended() == 0  # still open
+    Report.objects.filter(pk=draft.pk).update(
+        comments_until=timezone.localdate() - datetime.timedelta(days=1)
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        assert factual_accuracy_windows_ended() == 1
+    with django_capture_on_commit_callbacks(execute=True):
+        assert factual_accuracy_windows_ended() == 0
+    assert len(mailoutbox) == 1
+    assert "Factual-accuracy check ended" in mailoutbox[0].subject
+    assert "1 comment still needs an answer" in mailoutbox[0].body
+    assert Notification.objects.filter(
+        user=conditional.administrator, message__contains="1 comment(s) to answer"
+    ).exists()
