@@ -550,9 +550,18 @@ def _draft_report_shared(application, admin: User) -> None:
     from accreditation.models import Report, ReportKind
     from accreditation.services.reports import report_render, report_request, report_share
 
+    from accreditation.services.reports import comment_add
+
     report, _ = report_request(application=application, kind=ReportKind.DRAFT, user=admin)
     report_render(report_id=report.pk)
-    report_share(report=Report.objects.get(pk=report.pk), user=admin)
+    report = report_share(report=Report.objects.get(pk=report.pk), user=admin)
+    comment_add(
+        report=report,
+        user=_lead_of(application.programme.organisation, ""),
+        section="theme-2",
+        comment="The course runs over two full days, not three half-days as the findings for "
+        "criterion 2.2 say. The course timetable in our evidence shows this.",
+    )
 
 
 def demo_journey_create(*, version, password: str) -> list[str]:
