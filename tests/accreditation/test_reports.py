@@ -136,7 +136,7 @@ def test_changed_inputs_make_a_new_version_and_keep_the_old(
 ):
     first, _ = _request(conditional, capture=django_capture_on_commit_callbacks)
     condition = Condition.objects.filter(application=conditional.application).first()
-    Condition.objects.filter(pk=condition.pk).update(status="met", signed_off_at=timezone.now())
+    Condition.objects.filter(pk=condition.pk).update(status="signed_off", signed_off_at=timezone.now())
     second, created = _request(conditional, capture=django_capture_on_commit_callbacks)
     assert created and second.pk != first.pk
     assert (first.number, second.number) == (1, 2)
@@ -245,7 +245,7 @@ def test_a_render_that_lost_its_claim_throws_its_work_away(conditional):
 
 def test_the_sweeper_queues_lost_renders_again(conditional, settings):
     lost_queue, _ = _request(conditional)
-    Condition.objects.filter(application=conditional.application).update(status="met")
+    Condition.objects.filter(application=conditional.application).update(status="signed_off")
     dead_worker, _ = _request(conditional)
     long_ago = timezone.now() - datetime.timedelta(hours=2)
     Report.objects.filter(pk=lost_queue.pk).update(updated_at=long_ago)

@@ -193,7 +193,7 @@ def test_the_reports_page_does_not_grow_with_reports_or_criteria(
 
     conditions = list(Condition.objects.filter(application=stage.application).order_by("number"))
     for n in range(reports):
-        Condition.objects.filter(pk=conditions[n].pk).update(status="met")
+        Condition.objects.filter(pk=conditions[n].pk).update(status="signed_off")
         report, _ = report_request(
             application=stage.application, kind=ReportKind.DRAFT, user=stage.administrator
         )
