@@ -601,6 +601,34 @@ def criteria_reorder(*, theme: Theme, criterion_ids: Sequence[int]) -> list[Renu
 
 
 @transaction.atomic
+def theme_renumber(*, theme: Theme) -> list[Renumbering]:
+    """Number a draft theme's criteria n.1, n.2, … in their order, closing any gaps.
+
+    Removing or merging criteria leaves gaps in the codes (2.6 followed by 2.8); a revision
+    usually closes them before it is published. Each criterion keeps its key, so renewals and the
+    comparison of versions still follow it. Returns the criteria whose code changed.
+    """
+    version = _locked_draft(theme.version)
+    theme = version.themes.get(pk=theme.pk)
+    criteria = sorted(theme.criteria.all(), key=lambda c: criterion_position(c.code))
+    codes = [f"{theme.number}.{position}" for position in range(1, len(criteria) + 1)]
+    changed = [
+        Renumbering(criterion=c, old_code=c.code)
+        for c, code in zip(criteria, codes, strict=True)
+        if c.code != code
+    ]
+    # As in criteria_reorder: step aside under temporary codes, then take the new ones.
+    for step, item in enumerate(changed):
+        item.criterion.code = f"~{step}"
+    Criterion.objects.bulk_update([item.criterion for item in changed], ["code"])
+    for criterion, code in zip(criteria, codes, strict=True):
+        criterion.code = code
+        criterion.order = criterion_position(code)
+    Criterion.objects.bulk_update(criteria, ["code", "order"])
+    return changed
+
+
+@transaction.atomic
 def criterion_move(*, criterion: Criterion, offset: int) -> list[Renumbering]:
     """Move a draft criterion up (offset -1) or down (+1) within its theme, swapping codes.
 
