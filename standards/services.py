@@ -44,6 +44,9 @@ from .models import (
 from .scoring import outcome_rule_problems, scale_problems
 
 DEMONSTRATION_EDITION_PATH = Path(__file__).resolve().parent / "data" / "demonstration-edition.yaml"
+DEMONSTRATION_REVISION_PATH = (
+    Path(__file__).resolve().parent / "data" / "demonstration-2026.2-changes.yaml"
+)
 
 
 class PublishRefused(DomainError):
@@ -670,3 +673,27 @@ def demonstration_edition_load(*, path: Path | None = None) -> StandardVersion:
     if existing is not None:
         return existing
     return standard_import(data=data, user=None, publish=True, source_name=path.name)
+
+
+def demonstration_revision_publish(*, path: Path | None = None) -> StandardVersion:
+    """Publish the demonstration standard's revision (2026.2) from its change file, once.
+
+    Idempotent for ``manage.py demo``: if the file's new version already exists (in any status)
+    it is returned untouched. Otherwise the change file is applied through the editing services
+    (``standard_revise``), which refuses, changing nothing, unless the version it revises is the
+    standard's current published one. Only a demonstration standard is revised this way.
+    """
+    from .io.changes import change_file_parse, standard_revise
+
+    path = path or DEMONSTRATION_REVISION_PATH
+    data = path.read_bytes()
+    document = change_file_parse(data)
+    standard = Standard.objects.filter(code=document.standard).first()
+    if standard is not None and not standard.is_demonstration:
+        raise DomainError(f"{standard.code} is not demonstration content; {path.name} is for one.")
+    existing = StandardVersion.objects.filter(
+        standard__code=document.standard, number=document.number
+    ).first()
+    if existing is not None:
+        return existing
+    return standard_revise(data=data, user=None, source_name=path.name)
