@@ -18,7 +18,7 @@ The format, field by field (``standards/data/demonstration-2026.2-changes.yaml``
       notes: What changed …          # the new version's notes
     operations:                      # applied in order
       - op: update                   # change some fields of a criterion; the rest stay
-        criterion: "3.7"
+        criterion: "3.7"             # (a weight can be changed but not removed)
         mandatory: true
       - op: add                      # a new criterion, with its key
         theme: 1
@@ -127,7 +127,6 @@ REFERENCE = Field(
     pattern_hint="a criterion's code in the base version, e.g. 2.3, or its key, e.g. "
     "informed-consent",
 )
-TEXT = Field("text", required=True)
 REASON = Field("text", required=True, max_length=2000)
 THEME_NUMBER = Field("int", required=True, minimum=1, maximum=4)
 CONTENT_FIELDS = {
