@@ -134,3 +134,27 @@ def test_the_demo_command_publishes_2026_2_after_its_applications_and_runs_twice
     assert StandardVersion.objects.filter(standard__code="QISMET-DEMO").count() == 2
     assert Application.objects.count() == len(CASES) + 2
     assert SubmissionRecord.objects.count() == records
+
+
+def test_the_demo_still_runs_when_another_version_has_replaced_2026_1(settings):
+    """An administrator may publish their own revision in the demo; the demo then says why it
+    did not make 2026.2 and carries on with the version that is current."""
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from standards.models import StandardVersion
+    from standards.services import version_copy_as_draft, version_publish
+
+    settings.DEBUG = True
+    first = demonstration_edition_load()
+    version_publish(
+        version=version_copy_as_draft(version=first, number="2027.1", user=None), user=None
+    )
+    out = StringIO()
+    call_command("demo", "--no-serve", "--allow-any-database", stdout=out)
+    text = out.getvalue()
+    assert "The revision was not applied" in text
+    assert "written against version 2026.1 of QISMET-DEMO" in text
+    assert "version 2027.1 (new applications)" in text
+    assert not StandardVersion.objects.filter(number="2026.2").exists()

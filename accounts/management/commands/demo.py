@@ -12,6 +12,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 
 from accounts.demo import DEMO_PASSWORD, DEMO_TOTP_SECRET, demo_people_create
+from qismet_portal.exceptions import DomainError
 
 
 class Command(BaseCommand):
@@ -45,6 +46,7 @@ class Command(BaseCommand):
             call_command("runserver", addrport)
 
     def _set_up(self, addrport: str) -> None:
+        from standards.selectors import published_versions
         from standards.services import (
             demonstration_edition_load,
             demonstration_revision_publish,
@@ -66,8 +68,15 @@ class Command(BaseCommand):
             else []
         )
         # Then the revision, made through the editing services from its change file: new
-        # applications start against it.
-        current = demonstration_revision_publish()
+        # applications start against it. If someone has since published another version of the
+        # demonstration standard, the demo runs on that one and says why 2026.2 was not made.
+        try:
+            current = demonstration_revision_publish()
+        except DomainError as error:
+            current = (
+                published_versions().filter(standard_id=version.standard_id).first() or version
+            )
+            self.stdout.write(self.style.WARNING(f"  The revision was not applied: {error}"))
         host = addrport if ":" in addrport else f"127.0.0.1:{addrport}"
         self.stdout.write(self.style.SUCCESS("\nQISMET accreditation portal (demonstration)"))
         self.stdout.write(
