@@ -125,9 +125,7 @@ def overdue(*, today=None) -> list[Overdue]:
         "scoring": Assignment.objects.filter(
             status=AssignmentStatus.ACCEPTED, completed_at__isnull=True, due_on__lt=today
         ).count(),
-        "comments": Report.objects.filter(
-            kind=ReportKind.DRAFT, comments_until__lt=today
-        )
+        "comments": Report.objects.filter(kind=ReportKind.DRAFT, comments_until__lt=today)
         .filter(Exists(unanswered))
         .count(),
         "reports": Report.objects.filter(status=ReportStatus.FAILED).count(),
@@ -136,9 +134,7 @@ def overdue(*, today=None) -> list[Overdue]:
         Overdue("Requests for more information past their due date", counts["requests"]),
         Overdue("Conditions past their deadline, still open", counts["conditions"]),
         Overdue("Assessors' scoring past its due date", counts["scoring"]),
-        Overdue(
-            "Factual-accuracy checks ended with comments to answer", counts["comments"]
-        ),
+        Overdue("Factual-accuracy checks ended with comments to answer", counts["comments"]),
         Overdue("Reports that could not be made", counts["reports"]),
     ]
 
@@ -183,9 +179,9 @@ APPLICATION_COLUMNS = [
 
 
 def applications_csv_rows(*, today=None):
-    first_submitted = SubmissionRecord.objects.filter(
-        application=OuterRef("pk"), number=1
-    ).values("submitted_at")[:1]
+    first_submitted = SubmissionRecord.objects.filter(application=OuterRef("pk"), number=1).values(
+        "submitted_at"
+    )[:1]
     first_decision = Decision.objects.filter(
         application=OuterRef("pk"), kind=Decision.Kind.FIRST
     ).order_by("decided_at")
@@ -238,4 +234,3 @@ def applications_csv(request: HttpRequest) -> HttpResponse:
     response["Content-Disposition"] = f'attachment; filename="qismet-applications-{stamp}.csv"'
     response["Cache-Control"] = "private, no-store"
     return response
-

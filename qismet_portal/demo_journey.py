@@ -548,9 +548,12 @@ def _draft_report_shared(application, admin: User) -> None:
     """The draft report, made and shared with the provider for its factual-accuracy check (the
     render runs here, as a worker would run it; the queued copy then finds nothing to do)."""
     from accreditation.models import Report, ReportKind
-    from accreditation.services.reports import report_render, report_request, report_share
-
-    from accreditation.services.reports import comment_add
+    from accreditation.services.reports import (
+        comment_add,
+        report_render,
+        report_request,
+        report_share,
+    )
 
     report, _ = report_request(application=application, kind=ReportKind.DRAFT, user=admin)
     report_render(report_id=report.pk)

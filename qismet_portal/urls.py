@@ -1,8 +1,7 @@
 from django.urls import include, path
 
-from qismet_portal.dashboard import applications_csv, dashboard
-
 from accounts.views import passkey_add, passkey_reauthenticate, passkey_remove, two_step_activate
+from qismet_portal.dashboard import applications_csv, dashboard
 from qismet_portal.health import health
 from qismet_portal.home import home
 from qismet_portal.views import robots_txt
