@@ -75,6 +75,10 @@ class Application(FSMModelMixin, TimeStampedModel):
     declaration_signed_at = models.DateTimeField(null=True, blank=True)
     # When the status last changed: queues sort and age by it.
     status_changed_at = models.DateTimeField(null=True, blank=True)
+    # A renewal: the accredited application whose answers and evidence it started from.
+    renewal_of = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="renewals"
+    )
 
     class Meta:
         ordering = ["-created_at"]
@@ -163,6 +167,7 @@ class ApplicationEvent(AppendOnlyModel):
 
     class Kind(models.TextChoices):
         STARTED = "started", "Application started"
+        RENEWAL_STARTED = "renewal_started", "Renewal started from the last accreditation"
         STATUS = "status", "Status changed"
         EVIDENCE_UPLOADED = "evidence_uploaded", "Evidence uploaded"
         EVIDENCE_REPLACED = "evidence_replaced", "Evidence file replaced"

@@ -147,6 +147,8 @@ def response_problems(response: Response, *, evidence_count: int) -> list[str]:
             problems.append("No self-rating chosen.")
         elif missing_narrative:
             problems.append("No narrative written.")
+    if response.carried_over:
+        problems.append("Carried over from the last accreditation: check it and save it.")
     justified_na = response.is_not_applicable and response_is_answered(response)
     if criterion.mandatory and evidence_count == 0 and not justified_na:
         problems.append("Mandatory: no evidence linked yet.")
