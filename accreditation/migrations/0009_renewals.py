@@ -5,25 +5,65 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accreditation', '0008_reports'),
+        ("accreditation", "0008_reports"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='application',
-            name='renewal_of',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='renewals', to='accreditation.application'),
+            model_name="application",
+            name="renewal_of",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="renewals",
+                to="accreditation.application",
+            ),
         ),
         migrations.AddField(
-            model_name='response',
-            name='carried_over',
+            model_name="response",
+            name="carried_over",
             field=models.BooleanField(default=False),
         ),
         migrations.AlterField(
-            model_name='applicationevent',
-            name='kind',
-            field=models.CharField(choices=[('started', 'Application started'), ('renewal_started', 'Renewal started from the last accreditation'), ('status', 'Status changed'), ('evidence_uploaded', 'Evidence uploaded'), ('evidence_replaced', 'Evidence file replaced'), ('evidence_linked', 'Evidence linked to a criterion'), ('evidence_unlinked', 'Evidence removed from a criterion'), ('answer_changed', 'Answer changed'), ('submission_recorded', 'Submission recorded'), ('assessor_assigned', 'Assessor assigned'), ('assignment_accepted', 'Assignment accepted'), ('assignment_declined', 'Assignment declined'), ('assessor_removed', 'Assessor replaced'), ('scoring_completed', 'Scoring completed'), ('information_requested', 'More information requested'), ('information_overdue', 'Information request overdue'), ('score_agreed', 'Score agreed'), ('recommendation_made', 'Recommendation made'), ('decision_made', 'Decision made'), ('condition_evidence_sent', 'Evidence sent for a condition'), ('condition_signed_off', 'Condition signed off'), ('condition_sent_back', 'Condition sent back to the provider'), ('condition_overdue', 'Condition overdue'), ('appeal_lodged', 'Appeal lodged'), ('appeal_reviewers_assigned', 'Appeal reviewers assigned'), ('appeal_decided', 'Appeal decided'), ('report_requested', 'Report requested'), ('report_shared', 'Report shared with the provider'), ('report_commented', 'Comment on the draft report'), ('report_comments_closed', 'Factual-accuracy check finished'), ('report_comment_answered', 'Comment on the draft report answered')], max_length=30),
+            model_name="applicationevent",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("started", "Application started"),
+                    ("renewal_started", "Renewal started from the last accreditation"),
+                    ("status", "Status changed"),
+                    ("evidence_uploaded", "Evidence uploaded"),
+                    ("evidence_replaced", "Evidence file replaced"),
+                    ("evidence_linked", "Evidence linked to a criterion"),
+                    ("evidence_unlinked", "Evidence removed from a criterion"),
+                    ("answer_changed", "Answer changed"),
+                    ("submission_recorded", "Submission recorded"),
+                    ("assessor_assigned", "Assessor assigned"),
+                    ("assignment_accepted", "Assignment accepted"),
+                    ("assignment_declined", "Assignment declined"),
+                    ("assessor_removed", "Assessor replaced"),
+                    ("scoring_completed", "Scoring completed"),
+                    ("information_requested", "More information requested"),
+                    ("information_overdue", "Information request overdue"),
+                    ("score_agreed", "Score agreed"),
+                    ("recommendation_made", "Recommendation made"),
+                    ("decision_made", "Decision made"),
+                    ("condition_evidence_sent", "Evidence sent for a condition"),
+                    ("condition_signed_off", "Condition signed off"),
+                    ("condition_sent_back", "Condition sent back to the provider"),
+                    ("condition_overdue", "Condition overdue"),
+                    ("appeal_lodged", "Appeal lodged"),
+                    ("appeal_reviewers_assigned", "Appeal reviewers assigned"),
+                    ("appeal_decided", "Appeal decided"),
+                    ("report_requested", "Report requested"),
+                    ("report_shared", "Report shared with the provider"),
+                    ("report_commented", "Comment on the draft report"),
+                    ("report_comments_closed", "Factual-accuracy check finished"),
+                    ("report_comment_answered", "Comment on the draft report answered"),
+                ],
+                max_length=30,
+            ),
         ),
     ]

@@ -165,3 +165,31 @@ def test_the_last_cycle_is_left_as_it_was(accredited):
     assert "Rewritten" not in " ".join(
         accredited.record.answers.values_list("narrative", flat=True)
     )
+
+
+def test_the_pages_say_what_changed_and_what_to_check(client, accredited):
+    from django.urls import reverse
+
+    from tests.factories import sign_in
+
+    old = accredited.application
+    renewal = renewal_start(application=old, version=_revised(old.version), user=old.started_by)
+    sign_in(client, old.started_by)
+    page = client.get(reverse("accreditation:application_detail", args=[renewal.pk])).content
+    text = page.decode()
+    assert f"A renewal of {old.reference}" in text
+    assert "1 criterion is new and" in text
+    criterion = {c.code: c for c in Criterion.objects.filter(theme__version=renewal.version)}
+    changed = client.get(
+        reverse("accreditation:response_edit", args=[renewal.pk, criterion["1.1"].pk])
+    ).content.decode()
+    assert "Changed since version" in changed and "It is reviewed every year." in changed
+    assert "Carried over from your last accreditation" in changed
+    new = client.get(
+        reverse("accreditation:response_edit", args=[renewal.pk, criterion["4.3"].pk])
+    ).content.decode()
+    assert "New in version 2027.1" in new and "Carried over" not in new
+    merged = client.get(
+        reverse("accreditation:response_edit", args=[renewal.pk, criterion["2.1"].pk])
+    ).content.decode()
+    assert "also covers what criterion 2.2 asked" in merged
