@@ -30,7 +30,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.files.base import ContentFile
-from django.db import close_old_connections, connection, transaction
+from django.db import connection, transaction
 from django.db.models import Max
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -232,8 +232,11 @@ class _Heartbeat(threading.Thread):
 
 def report_render(*, report_id: int) -> Report | None:
     """Render one report (see the module docstring). Raises ``ReportBusy`` when another live
-    worker holds it; returns the report when this attempt finished it, else None."""
-    close_old_connections()
+    worker holds it; returns the report when this attempt finished it, else None.
+
+    It leaves the database connection alone: a worker's connections are recycled around each
+    task by Celery's Django fixup, and a task run in-process (the embedded mode) runs inside the
+    outbox's publishing transaction, whose connection must not be closed under it."""
     report = _claim(report_id)
     if report is None:
         return None
