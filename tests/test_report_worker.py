@@ -259,8 +259,7 @@ def test_a_worker_renders_a_requested_report(redis_server, storage, tmp_path):
         )
         message = OutboxMessage.objects.get(task_name=RENDER_TASK)
         assert message.status == OutboxStatus.DONE
-        log = worker.log()
-        assert f"{RENDER_TASK}[{message.task_id}] succeeded" in log, logs((worker,))
+        assert f"{RENDER_TASK}[{message.task_id}] succeeded" in worker.log(), logs((worker,))
         assert rendered_count(worker) == 1
 
 
@@ -296,8 +295,7 @@ def test_a_pool_process_killed_mid_render_leaves_one_ready_report(redis_server, 
         assert render_pid(report) != pid
         assert_one_good_pdf(report, storage)
         assert rendered_count(worker) == 1, logs((worker,))
-        log = worker.log()
-        assert "WorkerLostError" in log, logs((worker,))
+        assert "WorkerLostError" in worker.log(), logs((worker,))
         assert OutboxMessage.objects.get(task_name=RENDER_TASK).status == OutboxStatus.DONE
 
 
