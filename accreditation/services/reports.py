@@ -433,7 +433,11 @@ class _Heartbeat(threading.Thread):
 
 def report_render(*, report_id: int) -> Report | None:
     """Render one report (see the module docstring). Raises ``ReportBusy`` when another live
-    worker holds it; returns the report when this attempt finished it, else None."""
+    worker holds it; returns the report when this attempt finished it, else None.
+
+    It leaves the database connection alone: a worker's connections are recycled around each
+    task by Celery's Django fixup, and a task run in-process (the embedded mode) runs inside the
+    outbox's publishing transaction, whose connection must not be closed under it."""
     report = _claim(report_id)
     if report is None:
         return None
