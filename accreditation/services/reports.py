@@ -138,11 +138,15 @@ def report_retry(*, report: Report, user: User) -> Report:
     return report
 
 
-def _requeue(report: Report) -> None:
+def _requeue(report: Report, *, fresh: bool = True) -> None:
+    """Back to the queue. Asked for again by a person (``fresh``), the attempts start again;
+    put back by the sweeper, they keep counting towards ``REPORT_MAX_ATTEMPTS``."""
     report.requeue()
+    if fresh:
+        report.attempts = 0
     report.error = ""
     report.progress = 0
-    report.save(update_fields=["status", "error", "progress", "updated_at"])
+    report.save(update_fields=["status", "error", "progress", "attempts", "updated_at"])
     enqueue(_render_task(), report.pk)
 
 
@@ -376,6 +380,18 @@ def _claim(report_id: int) -> Report | None:
             report.heartbeat_at and report.heartbeat_at >= _stale_before()
         ):
             raise ReportBusy(report_id)
+        if report.attempts >= settings.REPORT_MAX_ATTEMPTS:
+            # Every attempt so far died without a word (killed, out of memory, the hard time
+            # limit): stop trying, and say so; an administrator can ask again.
+            report.fail()
+            report.error = (
+                f"The PDF could not be made: the worker stopped {report.attempts} times while "
+                "making it. Try again; if it fails again, tell the portal's support team."
+            )
+            report.finished_at = timezone.now()
+            report.save(update_fields=["status", "error", "finished_at", "updated_at"])
+            logger.error("Report %s failed after %d attempts", report.pk, report.attempts)
+            return None
         report.start()
         now = timezone.now()
         report.attempts += 1
@@ -428,7 +444,8 @@ class _Heartbeat(threading.Thread):
 
     def stop(self) -> None:
         self.stopped.set()
-        self.join(timeout=5)
+        if self.is_alive():
+            self.join(timeout=5)
 
 
 def report_render(*, report_id: int) -> Report | None:
@@ -441,8 +458,11 @@ def report_render(*, report_id: int) -> Report | None:
     report = _claim(report_id)
     if report is None:
         return None
+    # Inside a transaction (a render run in-process as the outbox publishes it) the claim is not
+    # visible to other connections until that transaction ends, so there is nobody to beat for.
     heartbeat = _Heartbeat(report)
-    heartbeat.start()
+    if not connection.in_atomic_block:
+        heartbeat.start()
     try:
         context = report_context(report)
         _progress(report, 15)
@@ -537,7 +557,7 @@ def reports_sweep() -> int:
                 and report.heartbeat_at < _stale_before()
             )
             if stale:
-                _requeue(report)
+                _requeue(report, fresh=False)
                 requeued += 1
     if requeued:
         logger.warning("Report sweeper queued %d lost render(s) again", requeued)

@@ -402,6 +402,8 @@ REPORT_RENDER_TIME_LIMIT = env.int("REPORT_RENDER_TIME_LIMIT", default=300)
 REPORT_HEARTBEAT_SECONDS = env.float("REPORT_HEARTBEAT_SECONDS", default=5)
 REPORT_HEARTBEAT_TIMEOUT_SECONDS = env.int("REPORT_HEARTBEAT_TIMEOUT_SECONDS", default=30)
 REPORT_REQUEUE_AFTER_SECONDS = env.int("REPORT_REQUEUE_AFTER_SECONDS", default=600)
+# A render whose worker died this many times (killed, out of memory) is marked failed.
+REPORT_MAX_ATTEMPTS = env.int("REPORT_MAX_ATTEMPTS", default=3)
 
 LOGGING = {
     "version": 1,
@@ -409,6 +411,8 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env("DJANGO_LOG_LEVEL", default="INFO")},
+    # WeasyPrint says "Creating layout - Page N" for every page it lays out: not news.
+    "loggers": {"weasyprint.progress": {"level": "WARNING"}},
 }
 
 PORTAL_NAME = "QISMET accreditation portal"

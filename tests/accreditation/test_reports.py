@@ -136,7 +136,9 @@ def test_changed_inputs_make_a_new_version_and_keep_the_old(
 ):
     first, _ = _request(conditional, capture=django_capture_on_commit_callbacks)
     condition = Condition.objects.filter(application=conditional.application).first()
-    Condition.objects.filter(pk=condition.pk).update(status="signed_off", signed_off_at=timezone.now())
+    Condition.objects.filter(pk=condition.pk).update(
+        status="signed_off", signed_off_at=timezone.now()
+    )
     second, created = _request(conditional, capture=django_capture_on_commit_callbacks)
     assert created and second.pk != first.pk
     assert (first.number, second.number) == (1, 2)
@@ -190,7 +192,7 @@ def test_a_failed_render_says_so_and_can_be_tried_again(
     with django_capture_on_commit_callbacks(execute=True):
         services.report_retry(report=report, user=conditional.administrator)
     report.refresh_from_db()
-    assert report.status == ReportStatus.READY and report.attempts == 2
+    assert report.status == ReportStatus.READY and report.attempts == 1  # a fresh count
     assert report.error == ""
     # Asking for the same inputs after a failure also tries again, on the same row.
     assert Report.objects.count() == 1
@@ -245,7 +247,9 @@ def test_a_render_that_lost_its_claim_throws_its_work_away(conditional):
 
 def test_the_sweeper_queues_lost_renders_again(conditional, settings):
     lost_queue, _ = _request(conditional)
-    Condition.objects.filter(application=conditional.application).update(status="signed_off")
+    Condition.objects.filter(application=conditional.application).update(
+        status="signed_off", signed_off_at=timezone.now()
+    )
     dead_worker, _ = _request(conditional)
     long_ago = timezone.now() - datetime.timedelta(hours=2)
     Report.objects.filter(pk=lost_queue.pk).update(updated_at=long_ago)
@@ -561,3 +565,24 @@ def test_an_ended_window_is_flagged_once(
     assert Notification.objects.filter(
         user=conditional.administrator, message__contains="1 comment(s) to answer"
     ).exists()
+
+
+def test_a_render_that_keeps_killing_its_worker_fails_in_the_end(conditional, settings):
+    """Each attempt died without a word (the worker was killed); after REPORT_MAX_ATTEMPTS the
+    report fails with a plain message instead of being tried for ever, and asking again starts
+    the count afresh."""
+    report, _ = _request(conditional)
+    stale = timezone.now() - datetime.timedelta(
+        seconds=settings.REPORT_HEARTBEAT_TIMEOUT_SECONDS + 5
+    )
+    Report.objects.filter(pk=report.pk).update(
+        status=ReportStatus.RENDERING, heartbeat_at=stale, attempts=settings.REPORT_MAX_ATTEMPTS
+    )
+    assert services.report_render(report_id=report.pk) is None
+    report.refresh_from_db()
+    assert report.status == ReportStatus.FAILED
+    assert f"stopped {settings.REPORT_MAX_ATTEMPTS} times" in report.error
+    services.report_retry(report=report, user=conditional.administrator)
+    report.refresh_from_db()
+    assert report.status == ReportStatus.QUEUED and report.attempts == 0
+    assert services.report_render(report_id=report.pk) is not None

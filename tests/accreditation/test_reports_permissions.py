@@ -3,6 +3,7 @@ POST, and a query count that stays flat with the number of criteria and files.""
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from accreditation.models import Report, ReportKind, ReportStatus
 from accreditation.services.reports import report_render, report_request, report_share
@@ -193,7 +194,9 @@ def test_the_reports_page_does_not_grow_with_reports_or_criteria(
 
     conditions = list(Condition.objects.filter(application=stage.application).order_by("number"))
     for n in range(reports):
-        Condition.objects.filter(pk=conditions[n].pk).update(status="signed_off")
+        Condition.objects.filter(pk=conditions[n].pk).update(
+            status="signed_off", signed_off_at=timezone.now()
+        )
         report, _ = report_request(
             application=stage.application, kind=ReportKind.DRAFT, user=stage.administrator
         )
