@@ -773,6 +773,41 @@ def notify_report_shared(report_id: int) -> int:
     )
 
 
+@shared_task(base=OutboxTask, **RETRY)
+def notify_factual_accuracy_ended(report_id: int) -> int:
+    """Tell the administrators that a draft's factual-accuracy window has ended."""
+    from accreditation.models import Report
+
+    report = (
+        Report.objects.select_related("application__programme__organisation")
+        .defer("inputs")
+        .filter(pk=report_id, comments_end_notified_at__isnull=False)
+        .first()
+    )
+    if report is None:
+        return 0
+    application = report.application
+    return _send(
+        subject=f"[QISMET] Factual-accuracy check ended: application {application.reference}",
+        template="factual_accuracy_ended_admin.txt",
+        context={
+            **_context(application),
+            "report": report,
+            "waiting": report.comments.filter(response="").count(),
+            "link": absolute_reverse("accreditation:report_comments", application.pk, report.pk),
+        },
+        recipients=_administrator_emails(),
+    )
+
+
+@shared_task
+def factual_accuracy_windows_ended() -> int:
+    """Celery beat, daily: flag each draft whose factual-accuracy window has ended (once)."""
+    from accreditation.services.reports import factual_accuracy_windows_flag
+
+    return factual_accuracy_windows_flag()
+
+
 # The PDF renders live in their own module and queue; imported here so every worker knows them.
 # Certificate emails and daily jobs live in their own module (which builds on this one).
 import accreditation.certificate_tasks  # noqa: E402, F401

@@ -134,6 +134,21 @@ urlpatterns = [
     ),
     path("<int:pk>/reports/<int:report_pk>/retry/", reports.report_retry, name="report_retry"),
     path("<int:pk>/reports/<int:report_pk>/share/", reports.report_share, name="report_share"),
+    path(
+        "<int:pk>/reports/<int:report_pk>/comments/",
+        reports.report_comments,
+        name="report_comments",
+    ),
+    path(
+        "<int:pk>/reports/<int:report_pk>/comments/close/",
+        reports.report_comments_close,
+        name="report_comments_close",
+    ),
+    path(
+        "<int:pk>/reports/<int:report_pk>/comments/<int:comment_pk>/answer/",
+        reports.report_comment_answer,
+        name="report_comment_answer",
+    ),
     path("<int:pk>/appeals/<int:appeal_pk>/", appeals.appeal_detail, name="appeal_detail"),
     # certificates (views/certificates.py; the public register and verification are in
     # register_urls.py)

@@ -597,11 +597,23 @@ def _draft_report_shared(application, admin: User) -> None:
     """The draft report, made and shared with the provider for its factual-accuracy check (the
     render runs here, as a worker would run it; the queued copy then finds nothing to do)."""
     from accreditation.models import Report, ReportKind
-    from accreditation.services.reports import report_render, report_request, report_share
+    from accreditation.services.reports import (
+        comment_add,
+        report_render,
+        report_request,
+        report_share,
+    )
 
     report, _ = report_request(application=application, kind=ReportKind.DRAFT, user=admin)
     report_render(report_id=report.pk)
-    report_share(report=Report.objects.get(pk=report.pk), user=admin)
+    report = report_share(report=Report.objects.get(pk=report.pk), user=admin)
+    comment_add(
+        report=report,
+        user=_lead_of(application.programme.organisation, ""),
+        section="theme-2",
+        comment="The course runs over two full days, not three half-days as the findings for "
+        "criterion 2.2 say. The course timetable in our evidence shows this.",
+    )
 
 
 def _accredited(application, case: Case, people: dict[str, User]) -> None:

@@ -1,6 +1,7 @@
 from django.urls import include, path
 
 from accounts.views import passkey_add, passkey_reauthenticate, passkey_remove, two_step_activate
+from qismet_portal.dashboard import applications_csv, dashboard
 from qismet_portal.health import health
 from qismet_portal.home import home
 from qismet_portal.views import robots_txt
@@ -8,6 +9,8 @@ from qismet_portal.views import robots_txt
 urlpatterns = [
     path("", home, name="home"),
     path("health/", health, name="health"),
+    path("dashboard/", dashboard, name="dashboard"),
+    path("dashboard/applications.csv", applications_csv, name="applications_csv"),
     path("robots.txt", robots_txt, name="robots_txt"),
     # Staff MFA: allauth's set-up pages, which also count as the session's second factor; passkey
     # removal that keeps staff's last second factor; the passkey page that says a refusal itself.

@@ -1,12 +1,16 @@
 """What changed between two versions of a standard: settings, themes, criteria added, removed,
-changed, renumbered or moved.
+merged, changed, renumbered or moved.
 
-Criteria are cited by code ("criterion 2.3"), so they are matched by code, and then by content:
-a criterion whose code changed but whose title (or, failing that, requirement) is the same is
-reported as renumbered ("2.3, was 2.2"), not as one removed and one added. A theme that lists the
-same criteria in a different order without renumbering them (possible in versions published before
-order always followed code) is reported too. All the matching is in ``_match_criteria``, so a
-stable identity for criteria can later replace the matching by content in one place.
+Criteria are matched by their key, the identity each criterion keeps from version to version
+(copied into every new draft, whatever later happens to its code or text). A criterion whose key is
+missing from the other version was added or removed, even if its code or title happens to match
+one there; a removed criterion whose key a later criterion lists in ``merged_keys`` was merged
+into it. Versions that share no key at all (one of them loaded from a file without keys, say) are
+matched as before keys existed: by code, and then by content, so that a criterion whose code
+changed but whose title (or, failing that, requirement) is the same is reported as renumbered
+("2.3, was 2.2"), not as one removed and one added. A theme that lists the same criteria in a
+different order without renumbering them (possible in versions published before order always
+followed code) is reported too. All the matching is in ``_match_criteria``.
 
 Text changes are shown word by word (difflib), as segments the template marks up with the
 diff-ins / diff-del classes; nothing here builds HTML, so the text stays auto-escaped.
@@ -63,6 +67,14 @@ class CriterionMove(CriterionChange):
 
 
 @dataclass(frozen=True)
+class CriterionMerge:
+    """A criterion of the earlier version merged into ``into``, a criterion of the later one."""
+
+    criterion: Criterion
+    into: Criterion
+
+
+@dataclass(frozen=True)
 class OrderChange:
     """A theme listing the same codes in a different order."""
 
@@ -90,9 +102,12 @@ class Comparison:
     themes: list[ThemeChange] = field(default_factory=list)
     added: list[Criterion] = field(default_factory=list)
     removed: list[Criterion] = field(default_factory=list)
+    merged: list[CriterionMerge] = field(default_factory=list)
     changed: list[CriterionChange] = field(default_factory=list)
     moved: list[CriterionMove] = field(default_factory=list)
     reordered: list[OrderChange] = field(default_factory=list)
+    # Every (old, new) pair of the same criterion, changed or not.
+    pairs: list[tuple[Criterion, Criterion]] = field(default_factory=list, repr=False)
 
     @property
     def has_changes(self) -> bool:
@@ -101,6 +116,7 @@ class Comparison:
             or self.themes
             or self.added
             or self.removed
+            or self.merged
             or self.changed
             or self.moved
             or self.reordered
@@ -213,7 +229,9 @@ def versions_compare(old: StandardVersion, new: StandardVersion) -> Comparison:
             comparison.themes.append(ThemeChange(number, title, changes))
 
     old_criteria, new_criteria = _criteria(old), _criteria(new)
-    pairs, comparison.removed, comparison.added = _match_criteria(old_criteria, new_criteria)
+    pairs, removed, comparison.added = _match_criteria(old_criteria, new_criteria)
+    comparison.pairs = pairs
+    comparison.merged, comparison.removed = _merges(removed, new_criteria)
     for before, after in pairs:
         changes = _changes(
             [
@@ -238,7 +256,8 @@ def _criteria(version: StandardVersion) -> list[Criterion]:
     return [c for theme in version.themes.all() for c in theme.criteria.all()]
 
 
-def _key(text: str) -> str:
+def _loose(text: str) -> str:
+    """Text compared loosely: whitespace and case do not count."""
     return " ".join(text.split()).casefold()
 
 
@@ -246,6 +265,39 @@ def _match_criteria(
     old: list[Criterion], new: list[Criterion]
 ) -> tuple[list[tuple[Criterion, Criterion]], list[Criterion], list[Criterion]]:
     """Pair each criterion of ``old`` with its counterpart in ``new``: (pairs, removed, added).
+
+    By key when the versions share any identity (a key in both, or an old key merged into a new
+    criterion); otherwise by code and content (``_match_by_content``).
+    """
+    old_keys = {c.key for c in old if c.key}
+    new_keys = {key for c in new for key in (c.key, *c.merged_keys) if key}
+    if not old_keys & new_keys:
+        return _match_by_content(old, new)
+    old_left = {c.key: c for c in old}
+    pairs: list[tuple[Criterion, Criterion]] = []
+    added: list[Criterion] = []
+    for after in new:
+        before = old_left.pop(after.key, None)
+        if before is None:
+            added.append(after)
+        else:
+            pairs.append((before, after))
+    return pairs, list(old_left.values()), added
+
+
+def _merges(
+    removed: list[Criterion], new: list[Criterion]
+) -> tuple[list[CriterionMerge], list[Criterion]]:
+    """Split ``removed`` into the criteria merged into one of ``new`` and those simply removed."""
+    into = {key: after for after in new for key in after.merged_keys}
+    merged = [CriterionMerge(c, into[c.key]) for c in removed if c.key in into]
+    return merged, [c for c in removed if c.key not in into]
+
+
+def _match_by_content(
+    old: list[Criterion], new: list[Criterion]
+) -> tuple[list[tuple[Criterion, Criterion]], list[Criterion], list[Criterion]]:
+    """Matching for versions without a shared identity: (pairs, removed, added).
 
     In turn: the same code and title; then the same title, then the same requirement, under any
     code (a renumbered criterion); then the same code whatever its text (a criterion reworded).
@@ -261,16 +313,16 @@ def _match_criteria(
 
     for code, after in list(new_left.items()):
         before = old_left.get(code)
-        if before is not None and _key(before.title) == _key(after.title):
+        if before is not None and _loose(before.title) == _loose(after.title):
             pair(before, after)
     for attribute in ("title", "requirement"):
         candidates: dict[str, list[Criterion]] = {}
         for before in old_left.values():
-            candidates.setdefault(_key(getattr(before, attribute)), []).append(before)
+            candidates.setdefault(_loose(getattr(before, attribute)), []).append(before)
         for after in list(new_left.values()):
-            key = _key(getattr(after, attribute))
-            if key and candidates.get(key):
-                pair(candidates[key].pop(0), after)
+            text = _loose(getattr(after, attribute))
+            if text and candidates.get(text):
+                pair(candidates[text].pop(0), after)
     for code, after in list(new_left.items()):
         if code in old_left:
             pair(old_left[code], after)

@@ -348,6 +348,21 @@ class CriterionForm(PortalFormMixin, forms.Form):
         return data
 
 
+class CriterionDeleteForm(PortalFormMixin, forms.Form):
+    reason = forms.CharField(
+        label="Why is it removed? (optional)",
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Kept in the version's history, so people can later see why it went.",
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.helper = _helper(warn=False, form_tag=False)
+        self.helper.disable_csrf = True
+
+
 class CompareForm(PortalFormMixin, forms.Form):
     old = forms.TypedChoiceField(label="Earlier version", coerce=int)
     new = forms.TypedChoiceField(label="Later version", coerce=int)

@@ -17,6 +17,7 @@ business rules for them (what makes a version publishable) live in ``standards.s
 
 from __future__ import annotations
 
+import secrets
 from typing import Any
 
 from django.conf import settings
@@ -32,6 +33,13 @@ from qismet_portal.models import TimeStampedModel
 STANDARD_CODE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]*\Z"
 VERSION_NUMBER_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]*\Z"
 CRITERION_CODE_PATTERN = r"^[1-4]\.[0-9]{1,3}\Z"
+# A criterion's key: lower-case letters, digits and inner dashes, never a dot (so a key can never
+# be mistaken for a code such as 2.3).
+CRITERION_KEY_PATTERN = r"^[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?\Z"
+CRITERION_KEY_HINT = (
+    "lower-case letters, digits and dashes, up to 40 characters, starting and ending with a "
+    "letter or digit, e.g. informed-consent"
+)
 
 # Limits shared by the editing forms, the services and the file importer, so that anything made
 # in the portal can be exported and imported again.
@@ -40,6 +48,15 @@ MAX_EVIDENCE_EXAMPLES = 30
 MAX_EVIDENCE_EXAMPLE_LENGTH = 500
 LONG_TEXT = 20_000
 THEME_NUMBERS = (1, 2, 3, 4)
+
+
+def new_criterion_key() -> str:
+    """A fresh key for a criterion that is new to its standard: 12 random hexadecimal digits.
+
+    Random rather than made from the title, so it says nothing that a later rewording could make
+    untrue; files may carry readable keys instead (the demonstration edition does).
+    """
+    return secrets.token_hex(6)
 
 
 def criterion_position(code: str) -> int:
@@ -344,6 +361,9 @@ class VersionEvent(models.Model):
         CREATED = "created", "Draft created"
         IMPORTED = "imported", "Imported from a file"
         COPIED = "copied", "Draft made from another version"
+        REVISED = "revised", "Changes applied from a file"
+        CRITERION_REMOVED = "criterion_removed", "Criterion removed"
+        CRITERIA_MERGED = "criteria_merged", "Criteria merged"
         PUBLISHED = "published", "Published"
         RETIRED = "retired", "Retired"
 
@@ -467,7 +487,23 @@ class CriterionQuerySet(models.QuerySet["Criterion"]):
 
 
 class Criterion(models.Model):
+    """One requirement of a version.
+
+    ``code`` is what people cite and may change from one version to the next (a criterion is
+    renumbered); ``key`` is the criterion's identity across versions: copied unchanged into each
+    new draft, given afresh to a criterion that is new, and unique within a version. Renewals and
+    the comparison of versions follow a criterion by its key, whatever happens to its code or text.
+    When criteria are merged, the one kept lists the others' keys in ``merged_keys``.
+    """
+
     theme = models.ForeignKey(Theme, on_delete=models.CASCADE, related_name="criteria")
+    key = models.CharField(
+        max_length=40,
+        default=new_criterion_key,
+        editable=False,
+        help_text="Identity of the criterion across versions; never changes.",
+        validators=[RegexValidator(CRITERION_KEY_PATTERN, f"Use {CRITERION_KEY_HINT}.")],
+    )
     code = models.CharField(
         max_length=10,
         help_text="Theme number, a dot and a number, e.g. 2.3.",
@@ -487,6 +523,12 @@ class Criterion(models.Model):
     # The number after the dot of ``code`` (see criterion_position): the theme's criteria are listed
     # in code order, numerically, and moving a criterion renumbers it.
     order = models.PositiveSmallIntegerField(default=0)
+    merged_keys = models.JSONField(
+        default=list,
+        blank=True,
+        editable=False,
+        help_text="Keys of criteria of earlier versions that were merged into this one.",
+    )
 
     objects = CriterionQuerySet.as_manager()
 
@@ -497,6 +539,9 @@ class Criterion(models.Model):
             models.UniqueConstraint(
                 fields=["theme", "code"], name="standards_criterion_code_unique"
             ),
+            # Unique in the whole version: the database checks it within a theme (a criterion
+            # never changes theme), and the services and the importer across the version.
+            models.UniqueConstraint(fields=["theme", "key"], name="standards_criterion_key_unique"),
             models.CheckConstraint(
                 condition=models.Q(weight__isnull=True) | models.Q(weight__gt=0),
                 name="standards_criterion_weight_positive",

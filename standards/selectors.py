@@ -7,12 +7,13 @@ visible to administrators only; for everyone else they do not exist (404, not 40
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
+from .diff import CriterionMerge, FieldChange, versions_compare
 from .models import Criterion, Standard, StandardVersion, Theme, VersionEvent, VersionStatus
 from .permissions import can_manage_standards
 
@@ -168,3 +169,143 @@ def versions_to_compare(user, standard: Standard, old_pk: int, new_pk: int):
     if old_pk not in found or new_pk not in found:
         raise Http404("No such version of this standard.")
     return found[old_pk], found[new_pk]
+
+
+# --- following criteria from version to version ---------------------------------------------
+
+
+def version_predecessor(version: StandardVersion) -> StandardVersion | None:
+    """The version that ``version`` revises (one query; none for a standard's first version).
+
+    The version it was copied from; or else, for a version loaded from a file, the latest version
+    of the same standard made before it that is not a draft.
+    """
+    if version.based_on_id is not None:
+        return StandardVersion.objects.filter(pk=version.based_on_id).first()
+    return (
+        StandardVersion.objects.not_draft()
+        .filter(standard_id=version.standard_id)
+        .filter(
+            Q(created_at__lt=version.created_at)
+            | Q(created_at=version.created_at, pk__lt=version.pk)
+        )
+        .exclude(pk=version.pk)
+        .order_by("-created_at", "-pk")
+        .first()
+    )
+
+
+def criterion_counterpart(criterion: Criterion, version: StandardVersion) -> Criterion | None:
+    """The criterion of ``version`` that is the same criterion as ``criterion`` (one query).
+
+    A renewal follows each answer of the previous cycle to the version it now starts against with
+    this, whatever the criterion's code or wording has become: the criterion with the same key;
+    failing that, the criterion ``criterion`` was merged into. None when it was removed (or, going
+    back in time, is new since ``version``), and for a version of another standard.
+    """
+    same_standard = Criterion.objects.filter(
+        pk=criterion.pk, theme__version__standard_id=OuterRef("theme__version__standard_id")
+    )
+    candidates = list(
+        Criterion.objects.filter(theme__version=version)
+        .filter(Exists(same_standard))
+        .select_related("theme")
+        .order_by("theme__number", "order", "code")
+    )
+    for candidate in candidates:
+        if candidate.key == criterion.key:
+            return candidate
+    for candidate in candidates:
+        if criterion.key in candidate.merged_keys:
+            return candidate
+    return None
+
+
+@dataclass(frozen=True)
+class CriterionRevision:
+    """One criterion of a version beside its counterpart in the version before."""
+
+    criterion: Criterion
+    previous: Criterion | None
+    changes: list[FieldChange] = field(default_factory=list)
+    merged_from: list[Criterion] = field(default_factory=list)
+
+    @property
+    def is_new(self) -> bool:
+        return self.previous is None
+
+    @property
+    def is_renumbered(self) -> bool:
+        return self.previous is not None and self.previous.code != self.criterion.code
+
+    @property
+    def is_changed(self) -> bool:
+        return bool(self.changes)
+
+    @property
+    def status(self) -> str:
+        """new, changed, renumbered or unchanged: the first that applies (a criterion renumbered
+        and reworded is "changed", as its answer needs looking at again; ``is_renumbered`` still
+        says it moved)."""
+        if self.is_new:
+            return "new"
+        if self.is_changed:
+            return "changed"
+        if self.is_renumbered:
+            return "renumbered"
+        return "unchanged"
+
+
+@dataclass(frozen=True)
+class VersionRevisions:
+    version: StandardVersion
+    previous: StandardVersion | None
+    criteria: list[CriterionRevision]
+    removed: list[Criterion]
+    merged: list[CriterionMerge]
+
+    def with_status(self, status: str) -> list[CriterionRevision]:
+        return [item for item in self.criteria if item.status == status]
+
+
+def version_revisions(version: StandardVersion) -> VersionRevisions:
+    """Each criterion of ``version`` as new, changed (with the word diff), renumbered or unchanged
+    since the version before it, and the criteria that version had which were removed or merged.
+
+    What a renewal page needs to tell a provider which answers to look at again. Four queries
+    whatever the number of criteria. With no version before it, every criterion is new.
+    """
+    previous = version_predecessor(version)
+    pks = [version.pk] + ([previous.pk] if previous is not None else [])
+    loaded = {
+        v.pk: v
+        for v in StandardVersion.objects.filter(pk__in=pks)
+        .select_related("standard")
+        .prefetch_related(_ordered_content())
+    }
+    new = loaded[version.pk]
+    criteria = [c for theme in new.themes.all() for c in theme.criteria.all()]
+    if previous is None:
+        return VersionRevisions(new, None, [CriterionRevision(c, None) for c in criteria], [], [])
+    comparison = versions_compare(loaded[previous.pk], new)
+    before_of = {after.pk: before for before, after in comparison.pairs}
+    changes_of = {item.criterion_pk: item.changes for item in comparison.changed}
+    changes_of.update({item.criterion_pk: item.changes for item in comparison.moved})
+    merged_into: dict[int, list[Criterion]] = {}
+    for merge in comparison.merged:
+        merged_into.setdefault(merge.into.pk, []).append(merge.criterion)
+    return VersionRevisions(
+        version=new,
+        previous=loaded[previous.pk],
+        criteria=[
+            CriterionRevision(
+                criterion=c,
+                previous=before_of.get(c.pk),
+                changes=changes_of.get(c.pk, []),
+                merged_from=merged_into.get(c.pk, []),
+            )
+            for c in criteria
+        ],
+        removed=comparison.removed,
+        merged=comparison.merged,
+    )

@@ -26,6 +26,8 @@ from qismet_portal.exceptions import DomainError, ImmutableError, TransitionNotA
 
 from .models import (
     CRITERION_CODE_PATTERN,
+    CRITERION_KEY_HINT,
+    CRITERION_KEY_PATTERN,
     MAX_CRITERIA_PER_THEME,
     MAX_EVIDENCE_EXAMPLE_LENGTH,
     MAX_EVIDENCE_EXAMPLES,
@@ -42,6 +44,9 @@ from .models import (
 from .scoring import outcome_rule_problems, scale_problems
 
 DEMONSTRATION_EDITION_PATH = Path(__file__).resolve().parent / "data" / "demonstration-edition.yaml"
+DEMONSTRATION_REVISION_PATH = (
+    Path(__file__).resolve().parent / "data" / "demonstration-2026.2-changes.yaml"
+)
 
 
 class PublishRefused(DomainError):
@@ -122,6 +127,21 @@ def _check_code(theme: Theme, code: str, *, exclude: Criterion | None = None) ->
     if taken.exists():
         raise DomainError(f"This version already has a criterion {code}.")
     return code
+
+
+def _check_key(version_id: int, key: str) -> str:
+    """A key given for a new criterion: well formed, and no identity this version already has."""
+    key = (key or "").strip()
+    if not re.match(CRITERION_KEY_PATTERN, key):
+        raise DomainError(f"A criterion key uses {CRITERION_KEY_HINT}.")
+    criteria = Criterion.objects.filter(theme__version_id=version_id)
+    if criteria.filter(key=key).exists():
+        raise DomainError(f"This version already has a criterion with the key {key}.")
+    if any(key in merged for merged in criteria.values_list("merged_keys", flat=True)):
+        raise DomainError(
+            f"The key {key} belongs to a criterion merged into another one in this version."
+        )
+    return key
 
 
 def _version_create(*, standard: Standard, number: str, **fields: Any) -> StandardVersion:
@@ -254,7 +274,8 @@ def version_copy_as_draft(
     """Start a revision: a new draft copying every setting, theme and criterion of ``version``.
 
     Published versions never change, so revising the standard always means a new version; the copy
-    remembers what it was based on so the comparison page can show what changed.
+    remembers what it was based on so the comparison page can show what changed. Each criterion
+    keeps its key, so it can be followed from version to version whatever is later changed.
     """
     source = StandardVersion.objects.select_related("standard").get(pk=version.pk)
     if source.is_draft:
@@ -289,6 +310,8 @@ def version_copy_as_draft(
             na_allowed=c.na_allowed,
             weight=c.weight,
             order=criterion_position(c.code),
+            key=c.key,
+            merged_keys=list(c.merged_keys),
         )
         for c in Criterion.objects.filter(theme__version=source).select_related("theme")
     )
@@ -406,10 +429,17 @@ def criterion_create(
     mandatory: bool = False,
     na_allowed: bool = False,
     weight: Decimal | None = None,
+    key: str | None = None,
 ) -> Criterion:
-    """Add a criterion to a draft theme, in its place by code. Codes are unique in the version."""
+    """Add a criterion to a draft theme, in its place by code. Codes are unique in the version.
+
+    A new criterion is new to the standard, so it gets a fresh key unless one is given (a change
+    file names the keys of the criteria it adds, so that later steps and later files can find
+    them).
+    """
     _locked_draft(theme.version)
     code = _check_code(theme, code)
+    extra = {} if key is None else {"key": _check_key(theme.version_id, key)}
     if theme.criteria.count() >= MAX_CRITERIA_PER_THEME:
         raise DomainError(f"A theme can hold at most {MAX_CRITERIA_PER_THEME} criteria.")
     try:
@@ -425,6 +455,7 @@ def criterion_create(
                 na_allowed=na_allowed,
                 weight=weight,
                 order=criterion_position(code),
+                **extra,
             )
     except IntegrityError:
         raise DomainError(f"This version already has a criterion {code}.") from None
@@ -459,12 +490,71 @@ def criterion_update(
     return criterion
 
 
+def _described(criterion: Criterion) -> str:
+    return f"{criterion.code} “{criterion.title}”"
+
+
 @transaction.atomic
-def criterion_delete(*, criterion: Criterion) -> None:
-    """Remove a criterion from a draft."""
+def criterion_delete(*, criterion: Criterion, user: User | None = None, reason: str = "") -> None:
+    """Remove a criterion from a draft, recording in the version's history who did and why.
+
+    A removed criterion is one that providers renewing their accreditation will no longer answer,
+    so the reason is worth keeping beside the version, not only in someone's memory.
+    """
     criterion = Criterion.objects.select_related("theme__version").get(pk=criterion.pk)
-    _locked_draft(criterion.theme.version)
+    version = _locked_draft(criterion.theme.version)
     criterion.delete()
+    note = f"Criterion {_described(criterion)} removed."
+    if reason.strip():
+        note += f" Reason: {reason.strip()}"
+    _event(version, VersionEvent.Action.CRITERION_REMOVED, user=user, note=note)
+
+
+@transaction.atomic
+def criteria_merge(
+    *,
+    criterion: Criterion,
+    merged: Sequence[Criterion],
+    user: User | None = None,
+    reason: str = "",
+) -> Criterion:
+    """Merge ``merged`` into ``criterion``: they leave the draft and their identities go with it.
+
+    ``criterion`` keeps its own key and code and lists the keys of the merged criteria (and of any
+    merged into them before) in ``merged_keys``, so a renewal can still follow an answer given to
+    a merged criterion, and the comparison of versions says "merged into" rather than "removed".
+    Its text is not changed here: reword it with ``criterion_update``. Criteria may come from any
+    theme of the same draft.
+    """
+    criterion = Criterion.objects.select_related("theme__version").get(pk=criterion.pk)
+    version = _locked_draft(criterion.theme.version)
+    others = list(
+        Criterion.objects.filter(pk__in=[c.pk for c in merged])
+        .select_related("theme")
+        .order_by("theme__number", "order")
+    )
+    if not others or len(others) != len({c.pk for c in merged}):
+        raise DomainError("Choose at least one other criterion of this version to merge.")
+    if any(other.pk == criterion.pk for other in others):
+        raise DomainError("A criterion cannot be merged into itself.")
+    if any(other.theme.version_id != version.pk for other in others):
+        raise DomainError("Only criteria of the same version can be merged.")
+    keys = list(criterion.merged_keys)
+    for other in others:
+        for key in (other.key, *other.merged_keys):
+            if key not in keys:
+                keys.append(key)
+    for other in others:
+        other.delete()
+    criterion.merged_keys = keys
+    criterion.save(update_fields=["merged_keys"])
+    note = (
+        f"{', '.join(_described(other) for other in others)} merged into {_described(criterion)}."
+    )
+    if reason.strip():
+        note += f" Reason: {reason.strip()}"
+    _event(version, VersionEvent.Action.CRITERIA_MERGED, user=user, note=note)
+    return criterion
 
 
 @dataclass(frozen=True)
@@ -514,6 +604,34 @@ def criteria_reorder(*, theme: Theme, criterion_ids: Sequence[int]) -> list[Renu
 
 
 @transaction.atomic
+def theme_renumber(*, theme: Theme) -> list[Renumbering]:
+    """Number a draft theme's criteria n.1, n.2, … in their order, closing any gaps.
+
+    Removing or merging criteria leaves gaps in the codes (2.6 followed by 2.8); a revision
+    usually closes them before it is published. Each criterion keeps its key, so renewals and the
+    comparison of versions still follow it. Returns the criteria whose code changed.
+    """
+    version = _locked_draft(theme.version)
+    theme = version.themes.get(pk=theme.pk)
+    criteria = sorted(theme.criteria.all(), key=lambda c: criterion_position(c.code))
+    codes = [f"{theme.number}.{position}" for position in range(1, len(criteria) + 1)]
+    changed = [
+        Renumbering(criterion=c, old_code=c.code)
+        for c, code in zip(criteria, codes, strict=True)
+        if c.code != code
+    ]
+    # As in criteria_reorder: step aside under temporary codes, then take the new ones.
+    for step, item in enumerate(changed):
+        item.criterion.code = f"~{step}"
+    Criterion.objects.bulk_update([item.criterion for item in changed], ["code"])
+    for criterion, code in zip(criteria, codes, strict=True):
+        criterion.code = code
+        criterion.order = criterion_position(code)
+    Criterion.objects.bulk_update(criteria, ["code", "order"])
+    return changed
+
+
+@transaction.atomic
 def criterion_move(*, criterion: Criterion, offset: int) -> list[Renumbering]:
     """Move a draft criterion up (offset -1) or down (+1) within its theme, swapping codes.
 
@@ -555,3 +673,27 @@ def demonstration_edition_load(*, path: Path | None = None) -> StandardVersion:
     if existing is not None:
         return existing
     return standard_import(data=data, user=None, publish=True, source_name=path.name)
+
+
+def demonstration_revision_publish(*, path: Path | None = None) -> StandardVersion:
+    """Publish the demonstration standard's revision (2026.2) from its change file, once.
+
+    Idempotent for ``manage.py demo``: if the file's new version already exists (in any status)
+    it is returned untouched. Otherwise the change file is applied through the editing services
+    (``standard_revise``), which refuses, changing nothing, unless the version it revises is the
+    standard's current published one. Only a demonstration standard is revised this way.
+    """
+    from .io.changes import change_file_parse, standard_revise
+
+    path = path or DEMONSTRATION_REVISION_PATH
+    data = path.read_bytes()
+    document = change_file_parse(data)
+    standard = Standard.objects.filter(code=document.standard).first()
+    if standard is not None and not standard.is_demonstration:
+        raise DomainError(f"{standard.code} is not demonstration content; {path.name} is for one.")
+    existing = StandardVersion.objects.filter(
+        standard__code=document.standard, number=document.number
+    ).first()
+    if existing is not None:
+        return existing
+    return standard_revise(data=data, user=None, source_name=path.name)

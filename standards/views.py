@@ -22,6 +22,7 @@ from . import services
 from .diff import versions_compare
 from .forms import (
     CompareForm,
+    CriterionDeleteForm,
     CriterionForm,
     ScaleFormSet,
     StandardImportForm,
@@ -426,9 +427,12 @@ def criterion_delete(request: HttpRequest, pk: int) -> HttpResponse:
     version = criterion.theme.version
     if refusal := _refuse_unless_draft(request, version):
         return refusal
-    if request.method == "POST":
+    form = CriterionDeleteForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
         try:
-            services.criterion_delete(criterion=criterion)
+            services.criterion_delete(
+                criterion=criterion, user=request.user, reason=form.cleaned_data["reason"]
+            )
         except DomainError as error:
             messages.error(request, str(error))
         else:
@@ -437,7 +441,7 @@ def criterion_delete(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "standards/criterion_delete.html",
-        {"criterion": criterion, "version": version, "standard": version.standard},
+        {"criterion": criterion, "version": version, "standard": version.standard, "form": form},
     )
 
 

@@ -83,8 +83,11 @@ def user_of_role(request):
 def _forget_published_outlines():
     """Published versions are read once per process (standards.outline); tests reuse primary
     keys between databases, so each test starts with nothing remembered."""
+    from accreditation.selectors import renewals
     from standards import outline
 
     outline.clear()
+    renewals.clear()
     yield
     outline.clear()
+    renewals.clear()

@@ -28,6 +28,9 @@ class Response(models.Model):
     # How many times the answer has been changed. The page sends back the revision it was loaded
     # at, so a save made from an older page is refused instead of silently overwriting.
     revision = models.PositiveIntegerField(default=0)
+    # A renewal's answer carried over from the last accreditation: the provider checks it is
+    # still current and saves it (choosing a rating, which renewals reset) before submitting.
+    carried_over = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["criterion__theme__number", "criterion__order"]

@@ -75,6 +75,10 @@ class Application(FSMModelMixin, TimeStampedModel):
     declaration_signed_at = models.DateTimeField(null=True, blank=True)
     # When the status last changed: queues sort and age by it.
     status_changed_at = models.DateTimeField(null=True, blank=True)
+    # A renewal: the accredited application whose answers and evidence it started from.
+    renewal_of = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="renewals"
+    )
 
     class Meta:
         ordering = ["-created_at"]
@@ -163,6 +167,7 @@ class ApplicationEvent(AppendOnlyModel):
 
     class Kind(models.TextChoices):
         STARTED = "started", "Application started"
+        RENEWAL_STARTED = "renewal_started", "Renewal started from the last accreditation"
         STATUS = "status", "Status changed"
         EVIDENCE_UPLOADED = "evidence_uploaded", "Evidence uploaded"
         EVIDENCE_REPLACED = "evidence_replaced", "Evidence file replaced"
@@ -189,6 +194,9 @@ class ApplicationEvent(AppendOnlyModel):
         APPEAL_DECIDED = "appeal_decided", "Appeal decided"
         REPORT_REQUESTED = "report_requested", "Report requested"
         REPORT_SHARED = "report_shared", "Report shared with the provider"
+        REPORT_COMMENTED = "report_commented", "Comment on the draft report"
+        REPORT_COMMENTS_CLOSED = "report_comments_closed", "Factual-accuracy check finished"
+        REPORT_COMMENT_ANSWERED = "report_comment_answered", "Comment on the draft report answered"
         CERTIFICATE_ISSUED = "certificate_issued", "Certificate issued"
         CERTIFICATE_SUSPENDED = "certificate_suspended", "Certificate suspended"
         CERTIFICATE_REINSTATED = "certificate_reinstated", "Certificate reinstated"

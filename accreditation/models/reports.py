@@ -90,6 +90,8 @@ class Report(FSMModelMixin, TimeStampedModel):
     # provider says they have no more comments (``comments_closed_at``).
     comments_until = models.DateField(null=True, blank=True)
     comments_closed_at = models.DateTimeField(null=True, blank=True)
+    # When the administrators were told the window had ended (once: the daily job is idempotent).
+    comments_end_notified_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["application", "kind", "-number"]
@@ -125,10 +127,13 @@ class Report(FSMModelMixin, TimeStampedModel):
 
     @property
     def download_name(self) -> str:
-        if self.kind == ReportKind.CERTIFICATE:
-            return f"QISMET-certificate-{self.inputs.get('certificate', {}).get('number')}.pdf"
-        reference = self.inputs.get("application", {}).get("reference", self.application_id)
-        return f"QISMET-{self.kind}-report-{reference}-v{self.number}.pdf"
+        return f"QISMET-{self.kind}-report-{self.application.reference}-v{self.number}.pdf"
+
+    @property
+    def comments_open(self) -> bool:
+        from accreditation.selectors.reports import draft_window_open
+
+        return draft_window_open(self)
 
     @transition(
         field=status,

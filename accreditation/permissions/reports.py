@@ -7,7 +7,7 @@ read results on their own pages; reports are QISMET's documents to the provider.
 
 import rules
 
-from accounts.permissions import is_administrator
+from accounts.permissions import is_administrator, is_provider_user
 from accreditation.selectors.reports import REPORTABLE_STATUSES
 
 from . import is_member_of_applicant
@@ -35,3 +35,7 @@ rules.add_perm(
     is_administrator | (is_member_of_reports_applicant & is_shared_report),
 )
 rules.add_perm("accreditation.share_report", is_administrator)
+rules.add_perm(
+    "accreditation.comment_on_report",
+    is_member_of_reports_applicant & is_shared_report & is_provider_user,
+)

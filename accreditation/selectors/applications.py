@@ -147,6 +147,8 @@ def response_problems(response: Response, *, evidence_count: int) -> list[str]:
             problems.append("No self-rating chosen.")
         elif missing_narrative:
             problems.append("No narrative written.")
+    if response.carried_over:
+        problems.append("Carried over from the last accreditation: check it and save it.")
     justified_na = response.is_not_applicable and response_is_answered(response)
     if criterion.mandatory and evidence_count == 0 and not justified_na:
         problems.append("Mandatory: no evidence linked yet.")
@@ -160,21 +162,20 @@ def rating_labels(version: StandardVersion) -> dict[str, str]:
     return labels
 
 
-def _responses_with_evidence_counts(application: Application) -> QuerySet[Response]:
-    return (
+def _responses_with_evidence_counts(application: Application) -> list[Response]:
+    """The application's responses in the standard's order, each with its criterion (and theme)
+    from the version's outline and ``evidence_count``: one query, no join."""
+    criteria = outline(application.version)
+    responses = list(
         Response.objects.filter(application=application)
-        .select_related("criterion__theme")
-        # the overview shows criteria by code and title: their long texts stay in the database
-        .defer(
-            "updated_by",
-            "criterion__requirement",
-            "criterion__guidance",
-            "criterion__evidence_examples",
-            "criterion__theme__summary",
-        )
+        .defer("updated_by")
         .annotate(evidence_count=Count("evidence_links"))
-        .order_by("criterion__theme__number", "criterion__order", "criterion__code")
+        .order_by()
     )
+    for response in responses:
+        response.criterion = criteria.get(response.criterion_id)
+    responses.sort(key=lambda response: criteria.position(response.criterion_id))
+    return responses
 
 
 @dataclass

@@ -144,7 +144,13 @@ def detail_panel(application, user) -> dict:
     """What the application page shows about requests for more information (merged into its
     context): the open request (or the latest answered one), earlier ones, whether it is
     overdue, which criteria are re-opened, and whether ``user`` may raise one now."""
-    requests = list(_requests(application))
+    # Requests are raised during the assessment: before it there is nothing to read.
+    before_assessment = application.status in (
+        ApplicationStatus.DRAFT,
+        ApplicationStatus.SUBMITTED,
+        ApplicationStatus.RETURNED,
+    )
+    requests = [] if before_assessment else list(_requests(application))
     today = timezone.localdate()
     for request in requests:
         request.overdue = is_overdue(request, today)

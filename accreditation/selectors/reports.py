@@ -20,6 +20,7 @@ from datetime import date, datetime
 from types import SimpleNamespace
 
 from django.db.models import Prefetch
+from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
 from accounts.models import User
@@ -193,7 +194,44 @@ def report_inputs(application: Application, kind: str) -> dict:
         ],
         "themes": [themes[number] for number in sorted(themes)],
         "evidence": evidence,
+        "factual_accuracy": _factual_accuracy(application) if kind == ReportKind.FINAL else [],
     }
+
+
+def shared_draft(application: Application) -> Report | None:
+    """The latest draft report shared with the provider (the one their check is about)."""
+    return (
+        Report.objects.filter(
+            application=application, kind=ReportKind.DRAFT, shared_at__isnull=False
+        )
+        .defer("inputs")
+        .order_by("-number")
+        .first()
+    )
+
+
+def draft_window_open(report: Report, today: date | None = None) -> bool:
+    """Whether the provider may still comment on this shared draft."""
+    if report.kind != ReportKind.DRAFT or report.shared_at is None or report.comments_until is None:
+        return False
+    if report.comments_closed_at is not None:
+        return False
+    return (today or timezone.localdate()) <= report.comments_until
+
+
+def _factual_accuracy(application: Application) -> list[dict]:
+    draft = shared_draft(application)
+    if draft is None:
+        return []
+    return [
+        {
+            "section": comment.get_section_display(),
+            "comment": comment.comment,
+            "response": comment.get_response_display(),
+            "answer": comment.response_text,
+        }
+        for comment in draft.comments.order_by("created_at", "pk")
+    ]
 
 
 def inputs_digest(inputs: dict) -> str:

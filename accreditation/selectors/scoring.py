@@ -21,6 +21,7 @@ from django.http import Http404
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
+from accounts.models import Role
 from accreditation.lifecycle import ApplicationStatus
 from accreditation.models import (
     NOT_APPLICABLE,
@@ -61,6 +62,8 @@ def url_or_path(name: str, path: str, **kwargs) -> str:
 
 def accepted_assignment(user, application: Application) -> Assignment | None:
     """``user``'s accepted, declared assignment on ``application``: what lets them score."""
+    if getattr(user, "role", None) not in (Role.ASSESSOR, Role.ADMINISTRATOR):
+        return None  # providers never score: no need to read the assignments
     assignment = assignment_of(user, application)
     if assignment and assignment.status == AssignmentStatus.ACCEPTED and assignment.declared_at:
         assignment.application = application

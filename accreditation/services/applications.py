@@ -181,7 +181,11 @@ def _answer_write(
         else:  # lost a race the row lock would have prevented: show what won
             current = Response.objects.select_related("updated_by").get(pk=response.pk)
             stale = True
-    for field in (*_ANSWER_FIELDS, "updated_at", "updated_by", "revision"):
+    if whole and not stale and current.carried_over:
+        # A renewal's carried-over answer, saved whole from its page: checked and current.
+        Response.objects.filter(pk=current.pk).update(carried_over=False)
+        current.carried_over = False
+    for field in (*_ANSWER_FIELDS, "updated_at", "updated_by", "revision", "carried_over"):
         setattr(response, field, getattr(current, field))
     # A part of an answer (autosave's narrative) from an older page is refused even when it is
     # as saved: the parts it does not carry may have changed unseen.

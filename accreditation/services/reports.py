@@ -42,19 +42,26 @@ from accreditation.models import (
     REPORT_KINDS,
     Application,
     ApplicationEvent,
+    CommentResponse,
+    FactualAccuracyComment,
     Report,
+    ReportKind,
+    ReportSection,
     ReportStatus,
 )
 from accreditation.models.reports import report_upload_to
 from accreditation.selectors.reports import (
     REPORTABLE_STATUSES,
+    draft_window_open,
     inputs_digest,
     pdf_document,
     report_inputs,
+    shared_draft,
 )
-from accreditation.tasks import notify_report_shared
+from accreditation.tasks import notify_factual_accuracy_ended, notify_report_shared
 from qismet_portal.exceptions import DomainError
 from qismet_portal.outbox import enqueue
+from qismet_portal.working_days import add_working_days
 
 from .decisions import provider_contacts
 from .history import event_record
@@ -87,6 +94,10 @@ def report_request(*, application: Application, kind: str, user: User) -> tuple[
                 "A report can be made once the application has been decided: it describes the "
                 "decision and the agreed scores."
             )
+        if kind == ReportKind.FINAL:
+            refusal = final_report_refusal(application)
+            if refusal:
+                raise DomainError(refusal)
         inputs = report_inputs(application, kind)
         digest = inputs_digest(inputs)
         existing = (
@@ -128,11 +139,15 @@ def report_retry(*, report: Report, user: User) -> Report:
     return report
 
 
-def _requeue(report: Report) -> None:
+def _requeue(report: Report, *, fresh: bool = True) -> None:
+    """Back to the queue. Asked for again by a person (``fresh``), the attempts start again;
+    put back by the sweeper, they keep counting towards ``REPORT_MAX_ATTEMPTS``."""
     report.requeue()
+    if fresh:
+        report.attempts = 0
     report.error = ""
     report.progress = 0
-    report.save(update_fields=["status", "error", "progress", "updated_at"])
+    report.save(update_fields=["status", "error", "progress", "attempts", "updated_at"])
     enqueue(_render_task(), report.pk)
 
 
@@ -144,7 +159,11 @@ def report_share(*, report: Report, user: User) -> Report:
             raise DomainError("Only a finished report can be shared with the provider.")
         if report.shared_at is None:
             report.shared_at, report.shared_by = timezone.now(), user
-            report.save(update_fields=["shared_at", "shared_by", "updated_at"])
+            if report.kind == ReportKind.DRAFT:
+                report.comments_until = add_working_days(
+                    timezone.localdate(), settings.FACTUAL_ACCURACY_WORKING_DAYS
+                )
+            report.save(update_fields=["shared_at", "shared_by", "comments_until", "updated_at"])
             event_record(
                 application=report.application,
                 kind=ApplicationEvent.Kind.REPORT_SHARED,
@@ -161,6 +180,184 @@ def report_share(*, report: Report, user: User) -> Report:
             )
             enqueue(notify_report_shared, report.pk)
     return report
+
+
+# --- the factual-accuracy check ------------------------------------------------------------------
+
+
+def final_report_refusal(application: Application) -> str:
+    """Why the final report cannot be made yet ("" when it can): the draft must have been shared
+    with the provider, its factual-accuracy window must be over (or closed by the provider) and
+    every comment answered."""
+    draft = shared_draft(application)
+    if draft is None:
+        return (
+            "Share a draft report with the provider first: the final report comes after their "
+            "factual-accuracy check."
+        )
+    if draft_window_open(draft):
+        return (
+            f"The provider can comment on the draft until {draft.comments_until:%-d %B %Y}, "
+            "unless they say sooner that they have no more comments. Make the final report "
+            "after that."
+        )
+    waiting = draft.comments.filter(response="").count()
+    if waiting:
+        return (
+            f"Answer the provider's {waiting} comment{'s' if waiting != 1 else ''} on the draft "
+            "report first: the answers are printed in the final report."
+        )
+    return ""
+
+
+def comment_add(
+    *, report: Report, user: User, section: str, comment: str
+) -> FactualAccuracyComment:
+    """A provider member's comment on one section of the shared draft, within the window."""
+    with transaction.atomic():
+        report = Report.objects.select_for_update().select_related("application").get(pk=report.pk)
+        if report.kind != ReportKind.DRAFT or report.shared_at is None:
+            raise DomainError("Comments are taken on a draft report shared with you.")
+        if not draft_window_open(report):
+            raise DomainError(
+                "The factual-accuracy check of this draft is over, so comments cannot be added "
+                "any more. Contact QISMET if something is wrong."
+            )
+        if section not in ReportSection.values:
+            raise DomainError("Choose the part of the report your comment is about.")
+        comment = comment.strip()
+        if not comment:
+            raise DomainError("Write your comment.")
+        row = FactualAccuracyComment.objects.create(
+            report=report, section=section, comment=comment, written_by=user
+        )
+        event_record(
+            application=report.application,
+            kind=ApplicationEvent.Kind.REPORT_COMMENTED,
+            actor=user,
+            detail=f"{row.get_section_display()}.",
+        )
+        notify(
+            users=User.objects.administrators().active(),
+            message=(
+                f"Application {report.application.reference}: a comment on the draft report "
+                f"({row.get_section_display().lower()})."
+            ),
+            url=reverse("accreditation:report_comments", args=[report.application_id, report.pk]),
+        )
+    return row
+
+
+def comments_close(*, report: Report, user: User) -> Report:
+    """The provider has no more comments: the check ends now rather than at the deadline."""
+    with transaction.atomic():
+        report = Report.objects.select_for_update().select_related("application").get(pk=report.pk)
+        if report.kind != ReportKind.DRAFT or report.shared_at is None:
+            raise DomainError("Only a draft report shared with you has a factual-accuracy check.")
+        if not draft_window_open(report):
+            return report
+        report.comments_closed_at = timezone.now()
+        report.save(update_fields=["comments_closed_at", "updated_at"])
+        event_record(
+            application=report.application,
+            kind=ApplicationEvent.Kind.REPORT_COMMENTS_CLOSED,
+            actor=user,
+            detail=f"{report.comments.count()} comment(s) sent.",
+        )
+        notify(
+            users=User.objects.administrators().active(),
+            message=(
+                f"Application {report.application.reference}: the provider has finished checking "
+                "the draft report."
+            ),
+            url=reverse("accreditation:report_comments", args=[report.application_id, report.pk]),
+        )
+    return report
+
+
+def comment_answer(
+    *, comment: FactualAccuracyComment, user: User, response: str, text: str
+) -> FactualAccuracyComment:
+    """QISMET's answer to one comment (printed with it in the final report)."""
+    if response not in CommentResponse.values:
+        raise DomainError("Say whether the final report is corrected.")
+    text = text.strip()
+    if not text:
+        raise DomainError("Write the answer the provider will read.")
+    with transaction.atomic():
+        comment = (
+            FactualAccuracyComment.objects.select_for_update()
+            .select_related("report__application")
+            .get(pk=comment.pk)
+        )
+        comment.response, comment.response_text = response, text
+        comment.responded_by, comment.responded_at = user, timezone.now()
+        comment.save()
+        application = comment.report.application
+        event_record(
+            application=application,
+            kind=ApplicationEvent.Kind.REPORT_COMMENT_ANSWERED,
+            actor=user,
+            detail=f"{comment.get_section_display()}: {comment.get_response_display().lower()}.",
+        )
+        notify(
+            users=provider_contacts(application),
+            message=(
+                f"Application {application.reference}: QISMET has answered your comment on the "
+                "draft report."
+            ),
+            url=reverse("accreditation:report_comments", args=[application.pk, comment.report_id]),
+        )
+    return comment
+
+
+def factual_accuracy_windows_flag(*, today=None) -> int:
+    """Daily: tell the administrators, once per draft, that a factual-accuracy window has ended
+    without the provider saying they had finished (history line, portal notification, email).
+    Returns how many were flagged; running it twice flags nothing the second time."""
+    today = today or timezone.localdate()
+    flagged = 0
+    due = Report.objects.filter(
+        kind=ReportKind.DRAFT,
+        shared_at__isnull=False,
+        comments_until__lt=today,
+        comments_closed_at__isnull=True,
+        comments_end_notified_at__isnull=True,
+    ).values_list("pk", flat=True)
+    for pk in list(due):
+        with transaction.atomic():
+            report = (
+                Report.objects.select_for_update(skip_locked=True)
+                .select_related("application")
+                .filter(pk=pk, comments_end_notified_at__isnull=True)
+                .first()
+            )
+            if report is None:
+                continue
+            report.comments_end_notified_at = timezone.now()
+            report.save(update_fields=["comments_end_notified_at", "updated_at"])
+            waiting = report.comments.filter(response="").count()
+            event_record(
+                application=report.application,
+                kind=ApplicationEvent.Kind.REPORT_COMMENTS_CLOSED,
+                actor=None,
+                detail=f"The window ended on {report.comments_until:%-d %B %Y}; "
+                f"{waiting} comment(s) to answer.",
+            )
+            notify(
+                users=User.objects.administrators().active(),
+                message=(
+                    f"Application {report.application.reference}: the factual-accuracy check of "
+                    f"the draft report ended; {waiting} comment(s) to answer before the final "
+                    "report."
+                ),
+                url=reverse(
+                    "accreditation:report_comments", args=[report.application_id, report.pk]
+                ),
+            )
+            enqueue(notify_factual_accuracy_ended, report.pk)
+            flagged += 1
+    return flagged
 
 
 # --- the worker side ----------------------------------------------------------------------------
@@ -184,6 +381,18 @@ def _claim(report_id: int) -> Report | None:
             report.heartbeat_at and report.heartbeat_at >= _stale_before()
         ):
             raise ReportBusy(report_id)
+        if report.attempts >= settings.REPORT_MAX_ATTEMPTS:
+            # Every attempt so far died without a word (killed, out of memory, the hard time
+            # limit): stop trying, and say so; an administrator can ask again.
+            report.fail()
+            report.error = (
+                f"The PDF could not be made: the worker stopped {report.attempts} times while "
+                "making it. Try again; if it fails again, tell the portal's support team."
+            )
+            report.finished_at = timezone.now()
+            report.save(update_fields=["status", "error", "finished_at", "updated_at"])
+            logger.error("Report %s failed after %d attempts", report.pk, report.attempts)
+            return None
         report.start()
         now = timezone.now()
         report.attempts += 1
@@ -236,17 +445,25 @@ class _Heartbeat(threading.Thread):
 
     def stop(self) -> None:
         self.stopped.set()
-        self.join(timeout=5)
+        if self.is_alive():
+            self.join(timeout=5)
 
 
 def report_render(*, report_id: int) -> Report | None:
     """Render one report (see the module docstring). Raises ``ReportBusy`` when another live
-    worker holds it; returns the report when this attempt finished it, else None."""
+    worker holds it; returns the report when this attempt finished it, else None.
+
+    It leaves the database connection alone: a worker's connections are recycled around each
+    task by Celery's Django fixup, and a task run in-process (the embedded mode) runs inside the
+    outbox's publishing transaction, whose connection must not be closed under it."""
     report = _claim(report_id)
     if report is None:
         return None
+    # Inside a transaction (a render run in-process as the outbox publishes it) the claim is not
+    # visible to other connections until that transaction ends, so there is nobody to beat for.
     heartbeat = _Heartbeat(report)
-    heartbeat.start()
+    if not connection.in_atomic_block:
+        heartbeat.start()
     try:
         template, context = pdf_document(report)
         _progress(report, 15)
@@ -341,7 +558,7 @@ def reports_sweep() -> int:
                 and report.heartbeat_at < _stale_before()
             )
             if stale:
-                _requeue(report)
+                _requeue(report, fresh=False)
                 requeued += 1
     if requeued:
         logger.warning("Report sweeper queued %d lost render(s) again", requeued)

@@ -56,6 +56,7 @@ from accreditation.selectors.applications import (
 )
 from accreditation.selectors.evidence import evidence_panel, evidence_search
 from accreditation.selectors.information import criterion_is_open, open_information_request
+from accreditation.selectors.renewals import renewal_revisions
 from accreditation.services import applications as services
 from qismet_portal.exceptions import DomainError
 from qismet_portal.permissions import permission_required
@@ -188,6 +189,7 @@ def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
         ),
     }
     context["is_provider_view"] = is_provider_user(user)
+    context["renewal"] = renewal_revisions(application)
     # Each part of the assessment adds what it has to show on this page.
     for panel in DETAIL_PANELS:
         context.update(panel(application, user))
@@ -394,6 +396,15 @@ def criterion_page_with_refused_upload(
     )
 
 
+def _revision_of(application, criterion):
+    """For a renewal: what changed in this criterion since the version before (or None)."""
+    revisions = renewal_revisions(application)
+    if revisions is None:
+        return None
+    revision = revisions.by_criterion.get(criterion.pk)
+    return {"item": revision, "previous_version": revisions.previous_version} if revision else None
+
+
 def _render_criterion_page(
     request: HttpRequest,
     *,
@@ -428,6 +439,7 @@ def _render_criterion_page(
         "panel": panel,
         "reopened": application.status == ApplicationStatus.INFORMATION_REQUESTED
         and criterion_is_open(application, criterion.pk),
+        "revision": _revision_of(application, criterion),
         "search": search,
         **extra,
     }

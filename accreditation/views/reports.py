@@ -14,18 +14,21 @@ from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.defaultfilters import filesizeformat
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accreditation.models import REPORT_KINDS, Report
+from accreditation.models import REPORT_KINDS, FactualAccuracyComment, Report, ReportKind
 from accreditation.selectors.applications import application_for_user
-from accreditation.selectors.reports import pending_publication, reports_for
+from accreditation.selectors.reports import draft_window_open, pending_publication, reports_for
 from accreditation.services import reports as services
+from accreditation.services.reports import final_report_refusal
 from qismet_portal.exceptions import DomainError
 
 VIEW = "accreditation.view_reports"
 REQUEST = "accreditation.request_report"
 READ = "accreditation.read_report"
 SHARE = "accreditation.share_report"
+COMMENT = "accreditation.comment_on_report"
 
 
 def _report(request: HttpRequest, pk: int, report_pk: int, perm: str = READ) -> Report:
@@ -158,3 +161,125 @@ def report_share(request: HttpRequest, pk: int, report_pk: int) -> HttpResponse:
             f"({filesizeformat(report.size)}) is now shown to the provider.",
         )
     return redirect("accreditation:report_list", pk=pk)
+
+
+# --- the factual-accuracy check of a shared draft -----------------------------------------------
+
+
+def _comments_page(request, report, *, comment_form=None, answer_forms=None, status=200):
+    from accreditation.forms_reports import CommentAnswerForm, ReportCommentForm
+
+    application = report.application
+    can_comment = request.user.has_perm(COMMENT, report) and draft_window_open(report)
+    can_answer = request.user.has_perm(SHARE, report)
+    comments = list(
+        report.comments.select_related("written_by", "responded_by").order_by("created_at", "pk")
+    )
+    answer_forms = answer_forms or {}
+    if can_answer:
+        for comment in comments:
+            if not comment.is_answered:
+                form = answer_forms.get(comment.pk) or CommentAnswerForm(prefix_pk=comment.pk)
+                form.helper.form_action = reverse(
+                    "accreditation:report_comment_answer",
+                    args=[application.pk, report.pk, comment.pk],
+                )
+                comment.answer_form = form
+    if comment_form is None and can_comment:
+        comment_form = ReportCommentForm()
+    return render(
+        request,
+        "accreditation/report_comments.html",
+        {
+            "application": application,
+            "report": report,
+            "comments": comments,
+            "comment_form": comment_form if can_comment else None,
+            "can_comment": can_comment,
+            "can_answer": can_answer,
+            "window_open": draft_window_open(report),
+            "final_refusal": final_report_refusal(application) if can_answer else "",
+        },
+        status=status,
+    )
+
+
+def _shared_draft(request, pk: int, report_pk: int) -> Report:
+    report = _report(request, pk, report_pk)
+    if report.kind != ReportKind.DRAFT or report.shared_at is None:
+        raise Http404("Only a shared draft report has a factual-accuracy check.")
+    return report
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def report_comments(request: HttpRequest, pk: int, report_pk: int) -> HttpResponse:
+    from accreditation.forms_reports import ReportCommentForm
+
+    report = _shared_draft(request, pk, report_pk)
+    if request.method == "GET":
+        return _comments_page(request, report)
+    if not request.user.has_perm(COMMENT, report):
+        raise PermissionDenied
+    form = ReportCommentForm(request.POST)
+    if form.is_valid():
+        try:
+            services.comment_add(
+                report=report,
+                user=request.user,
+                section=form.cleaned_data["section"],
+                comment=form.cleaned_data["comment"],
+            )
+        except DomainError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, "Your comment has been sent to QISMET.")
+            return redirect("accreditation:report_comments", pk=pk, report_pk=report.pk)
+    return _comments_page(request, report, comment_form=form, status=400)
+
+
+@login_required
+@require_POST
+def report_comments_close(request: HttpRequest, pk: int, report_pk: int) -> HttpResponse:
+    report = _shared_draft(request, pk, report_pk)
+    if not request.user.has_perm(COMMENT, report):
+        raise PermissionDenied
+    try:
+        services.comments_close(report=report, user=request.user)
+    except DomainError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(
+            request, "Thank you. QISMET has been told that you have no more comments on the draft."
+        )
+    return redirect("accreditation:report_comments", pk=pk, report_pk=report.pk)
+
+
+@login_required
+@require_POST
+def report_comment_answer(
+    request: HttpRequest, pk: int, report_pk: int, comment_pk: int
+) -> HttpResponse:
+    from accreditation.forms_reports import CommentAnswerForm
+
+    report = _shared_draft(request, pk, report_pk)
+    if not request.user.has_perm(SHARE, report):
+        raise PermissionDenied
+    comment = get_object_or_404(FactualAccuracyComment, pk=comment_pk, report=report)
+    form = CommentAnswerForm(request.POST, prefix_pk=comment.pk)
+    if form.is_valid():
+        try:
+            services.comment_answer(
+                comment=comment,
+                user=request.user,
+                response=form.cleaned_data["response"],
+                text=form.cleaned_data["text"],
+            )
+        except DomainError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(
+                request, f"Answer to the comment on {comment.get_section_display().lower()} saved."
+            )
+            return redirect("accreditation:report_comments", pk=pk, report_pk=report.pk)
+    return _comments_page(request, report, answer_forms={comment.pk: form}, status=400)

@@ -374,6 +374,11 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "accreditation.tasks.information_requests_overdue",
         "schedule": crontab(hour=7, minute=0),
     },
+    # Daily: each draft report whose factual-accuracy window ended is flagged once.
+    "factual-accuracy-windows-ended": {
+        "task": "accreditation.tasks.factual_accuracy_windows_ended",
+        "schedule": crontab(hour=7, minute=0),
+    },
     # Renders lost on the way (a message that never ran, a worker that died) are queued again.
     "reports-sweep": {"task": "accreditation.report_tasks.reports_sweep", "schedule": 60},
     # Daily: each condition past its deadline is flagged once (history, email, notification).
@@ -401,10 +406,15 @@ assert CELERY_TASK_TIME_LIMIT < VISIBILITY_TIMEOUT, "time limit must be below vi
 # REPORT_HEARTBEAT_SECONDS; a render whose heartbeat is older than
 # REPORT_HEARTBEAT_TIMEOUT_SECONDS is taken over (its worker died). Queued renders that have not
 # started after REPORT_REQUEUE_AFTER_SECONDS are queued again by the sweeper.
+# The provider's factual-accuracy check of a shared draft report lasts this many working days
+# (England and Wales bank holidays counted).
+FACTUAL_ACCURACY_WORKING_DAYS = env.int("FACTUAL_ACCURACY_WORKING_DAYS", default=10)
 REPORT_RENDER_TIME_LIMIT = env.int("REPORT_RENDER_TIME_LIMIT", default=300)
 REPORT_HEARTBEAT_SECONDS = env.float("REPORT_HEARTBEAT_SECONDS", default=5)
 REPORT_HEARTBEAT_TIMEOUT_SECONDS = env.int("REPORT_HEARTBEAT_TIMEOUT_SECONDS", default=30)
 REPORT_REQUEUE_AFTER_SECONDS = env.int("REPORT_REQUEUE_AFTER_SECONDS", default=600)
+# A render whose worker died this many times (killed, out of memory) is marked failed.
+REPORT_MAX_ATTEMPTS = env.int("REPORT_MAX_ATTEMPTS", default=3)
 # Certificates (accreditation/services/certificates.py): the provider's leads are reminded this
 # many days before a certificate's last valid day, once for each number.
 CERTIFICATE_REMINDER_DAYS = env.list("CERTIFICATE_REMINDER_DAYS", cast=int, default=[90, 30, 7])
@@ -415,6 +425,8 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env("DJANGO_LOG_LEVEL", default="INFO")},
+    # WeasyPrint says "Creating layout - Page N" for every page it lays out: not news.
+    "loggers": {"weasyprint.progress": {"level": "WARNING"}},
 }
 
 PORTAL_NAME = "QISMET accreditation portal"

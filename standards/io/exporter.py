@@ -1,7 +1,7 @@
 """Writing a version out as a ``qismet-standard/1`` file.
 
 The output is deterministic (fixed key order, every optional field written except an empty
-weight), so export → import → export gives the same document byte for byte, and two exports can be
+weight and an empty list of merged keys), so export → import → export gives the same document byte for byte, and two exports can be
 compared with any text diff tool.
 """
 
@@ -40,6 +40,7 @@ def version_document(version: StandardVersion) -> dict[str, Any]:
         criteria = []
         for criterion in theme.criteria.all():
             item: dict[str, Any] = {
+                "key": criterion.key,
                 "code": criterion.code,
                 "title": criterion.title,
                 "requirement": criterion.requirement,
@@ -50,6 +51,8 @@ def version_document(version: StandardVersion) -> dict[str, Any]:
             }
             if criterion.weight is not None:
                 item["weight"] = float(criterion.weight)
+            if criterion.merged_keys:
+                item["merged_keys"] = list(criterion.merged_keys)
             criteria.append(item)
         themes.append(
             {

@@ -41,7 +41,9 @@ def standard_import(
     """Create a new draft version (and its standard, if new) from a standard file.
 
     The whole file is checked first; then everything is written in one transaction, so a refused
-    or failed import leaves nothing behind. With ``publish`` the draft is published at once
+    or failed import leaves nothing behind. Criteria keep the keys the file gives them (an export
+    of another version of the same standard carries its criteria's identities); a criterion with
+    no key in the file gets a new one. With ``publish`` the draft is published at once
     (retiring the standard's current version), through the same checks as publishing by hand.
     An existing standard keeps its name and description; only the new version is added.
     """
@@ -106,6 +108,9 @@ def _version_create(document: StandardDocument, standard: Standard) -> StandardV
             na_allowed=criterion.na_allowed,
             weight=criterion.weight,
             order=criterion_position(criterion.code),
+            merged_keys=list(criterion.merged_keys),
+            # A file without keys (written before keys existed) gets new ones.
+            **({} if criterion.key is None else {"key": criterion.key}),
         )
         for theme, theme_data in zip(themes, document.themes, strict=True)
         for criterion in theme_data.criteria

@@ -24,6 +24,8 @@ from qismet_portal.exceptions import DomainError
 
 from ..models import (
     CRITERION_CODE_PATTERN,
+    CRITERION_KEY_HINT,
+    CRITERION_KEY_PATTERN,
     LONG_TEXT,
     MAX_CRITERIA_PER_THEME,
     MAX_EVIDENCE_EXAMPLE_LENGTH,
@@ -57,6 +59,9 @@ class CriterionData:
     mandatory: bool
     na_allowed: bool
     weight: Decimal | None
+    # None when the file gives no key (files written before keys existed): the import makes one.
+    key: str | None = None
+    merged_keys: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -91,7 +96,7 @@ class Field:
     pattern: str | None = None
     pattern_hint: str = ""
     minimum: int | None = None
-    maximum: int | None = None
+    maximum: int | None = None  # for text_list: the most items (MAX_EVIDENCE_EXAMPLES if None)
 
 
 STANDARD_FIELDS = {
@@ -126,7 +131,11 @@ THEME_FIELDS = {
     "summary": Field("text", default=""),
     "criteria": Field("list", required=True),
 }
+KEY_FIELD = Field(
+    "text", max_length=40, pattern=CRITERION_KEY_PATTERN, pattern_hint=CRITERION_KEY_HINT
+)
 CRITERION_FIELDS = {
+    "key": KEY_FIELD,
     "code": Field(
         "text",
         required=True,
@@ -141,7 +150,17 @@ CRITERION_FIELDS = {
     "mandatory": Field("bool", default=False),
     "not_applicable_allowed": Field("bool", default=False),
     "weight": Field("number"),
+    "merged_keys": Field(
+        "text_list",
+        default=[],
+        max_length=40,
+        pattern=CRITERION_KEY_PATTERN,
+        pattern_hint=CRITERION_KEY_HINT,
+        maximum=500,
+    ),
 }
+# Optional criterion fields whose absence (None) is not a failure.
+OPTIONAL_CRITERION_FIELDS = ("key", "weight")
 TOP_FIELDS = {"format", "standard", "version", "themes"}
 
 
@@ -218,17 +237,20 @@ def _check_value(value: Any, spec: Field, place: list[str], problems: _Problems)
         if not isinstance(value, list):
             problems.add(place, "must be a list of text items")
             return None
-        if len(value) > MAX_EVIDENCE_EXAMPLES:
-            problems.add(place, f"has too many items (the most allowed is {MAX_EVIDENCE_EXAMPLES})")
+        most = spec.maximum or MAX_EVIDENCE_EXAMPLES
+        if len(value) > most:
+            problems.add(place, f"has too many items (the most allowed is {most})")
             return None
         items = []
+        item_spec = Field(
+            "text",
+            required=True,
+            max_length=spec.max_length,
+            pattern=spec.pattern,
+            pattern_hint=spec.pattern_hint,
+        )
         for index, item in enumerate(value, start=1):
-            checked = _check_value(
-                item,
-                Field("text", required=True, max_length=spec.max_length),
-                [*place, f"item {index}"],
-                problems,
-            )
+            checked = _check_value(item, item_spec, [*place, f"item {index}"], problems)
             items.append(checked)
         return None if None in items else items
     raise AssertionError(f"unknown field kind {spec.kind}")
@@ -293,6 +315,8 @@ def _check_themes(raw: Any, problems: _Problems) -> list[ThemeData] | None:
     themes: list[ThemeData | None] = []
     numbers: list[int] = []
     code_places: dict[str, list[list[str]]] = {}
+    key_places: dict[str, list[list[str]]] = {}
+    merged_places: dict[str, list[list[str]]] = {}
     for theme_index, theme_raw in enumerate(raw, start=1):
         place = [_theme_place(theme_raw, theme_index)]
         checked = _check_mapping(theme_raw, THEME_FIELDS, place, problems)
@@ -327,13 +351,19 @@ def _check_themes(raw: Any, problems: _Problems) -> list[ThemeData] | None:
                         place,
                         f"criterion code {code} does not start with the theme number {number}",
                     )
-            if any(value is None for key, value in values.items() if key != "weight") or (
-                "weight" in (criterion_raw or {})
-                and criterion_raw["weight"] is not None
-                and values["weight"] is None
+            if any(
+                value is None
+                for name, value in values.items()
+                if name not in OPTIONAL_CRITERION_FIELDS or criterion_raw.get(name) is not None
             ):
                 criteria.append(None)
                 continue
+            if values["key"] is not None:
+                key_places.setdefault(values["key"], []).append([*criterion_place, "key"])
+            for index, key in enumerate(values["merged_keys"], start=1):
+                merged_places.setdefault(key, []).append(
+                    [*criterion_place, "merged_keys", f"item {index}"]
+                )
             criteria.append(
                 CriterionData(
                     code=values["code"],
@@ -344,6 +374,8 @@ def _check_themes(raw: Any, problems: _Problems) -> list[ThemeData] | None:
                     mandatory=values["mandatory"],
                     na_allowed=values["not_applicable_allowed"],
                     weight=values["weight"],
+                    key=values["key"],
+                    merged_keys=list(values["merged_keys"]),
                 )
             )
         complete = all(v is not None for v in checked.values()) and None not in criteria
@@ -360,6 +392,16 @@ def _check_themes(raw: Any, problems: _Problems) -> list[ThemeData] | None:
     for code, places in code_places.items():
         for place in places[1:]:
             problems.add([*place, "code"], f"{code} is used more than once in this version")
+    for key, places in key_places.items():
+        for place in places[1:]:
+            problems.add(place, f"{key} is used more than once in this version")
+    for key, places in merged_places.items():
+        if key in key_places:
+            problems.add(
+                places[0], f"{key} is the key of a criterion of this version, so it was not merged"
+            )
+        for place in places[1:]:
+            problems.add(place, f"{key} is listed as merged more than once in this version")
     if len(raw) != 4:
         problems.add(
             ["themes"], f"there must be exactly four themes, numbered 1 to 4 (found {len(raw)})"

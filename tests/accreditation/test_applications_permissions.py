@@ -87,6 +87,9 @@ COVERED_ELSEWHERE = {
     "report_download",
     "report_retry",
     "report_share",
+    "report_comments",
+    "report_comments_close",
+    "report_comment_answer",
     # tests/accreditation/test_certificates_permissions.py
     "certificate_list",
     "certificate_export",

@@ -136,7 +136,9 @@ def test_changed_inputs_make_a_new_version_and_keep_the_old(
 ):
     first, _ = _request(conditional, capture=django_capture_on_commit_callbacks)
     condition = Condition.objects.filter(application=conditional.application).first()
-    Condition.objects.filter(pk=condition.pk).update(status="met", signed_off_at=timezone.now())
+    Condition.objects.filter(pk=condition.pk).update(
+        status="signed_off", signed_off_at=timezone.now()
+    )
     second, created = _request(conditional, capture=django_capture_on_commit_callbacks)
     assert created and second.pk != first.pk
     assert (first.number, second.number) == (1, 2)
@@ -145,11 +147,6 @@ def test_changed_inputs_make_a_new_version_and_keep_the_old(
     assert first.status == second.status == ReportStatus.READY
     assert first.sha256 != second.sha256
     assert first.file.name != second.file.name
-    # A final report is a separate series.
-    final, _ = _request(
-        conditional, kind=ReportKind.FINAL, capture=django_capture_on_commit_callbacks
-    )
-    assert final.number == 1
 
 
 def test_no_report_before_a_decision(private_storage):
@@ -195,7 +192,7 @@ def test_a_failed_render_says_so_and_can_be_tried_again(
     with django_capture_on_commit_callbacks(execute=True):
         services.report_retry(report=report, user=conditional.administrator)
     report.refresh_from_db()
-    assert report.status == ReportStatus.READY and report.attempts == 2
+    assert report.status == ReportStatus.READY and report.attempts == 1  # a fresh count
     assert report.error == ""
     # Asking for the same inputs after a failure also tries again, on the same row.
     assert Report.objects.count() == 1
@@ -250,7 +247,10 @@ def test_a_render_that_lost_its_claim_throws_its_work_away(conditional):
 
 def test_the_sweeper_queues_lost_renders_again(conditional, settings):
     lost_queue, _ = _request(conditional)
-    dead_worker, _ = _request(conditional, kind=ReportKind.FINAL)
+    Condition.objects.filter(application=conditional.application).update(
+        status="signed_off", signed_off_at=timezone.now()
+    )
+    dead_worker, _ = _request(conditional)
     long_ago = timezone.now() - datetime.timedelta(hours=2)
     Report.objects.filter(pk=lost_queue.pk).update(updated_at=long_ago)
     Report.objects.filter(pk=dead_worker.pk).update(
@@ -403,3 +403,186 @@ def test_sharing_tells_the_provider_by_email_and_in_the_portal(
     with django_capture_on_commit_callbacks(execute=True):
         services.report_share(report=report, user=conditional.administrator)
     assert len(mailoutbox) == 1
+
+
+# --- the factual-accuracy check and the final report ---------------------------------------------
+
+
+def _shared_draft(stage, capture):
+    report, _ = _request(stage, capture=capture)
+    report.refresh_from_db()
+    return services.report_share(report=report, user=stage.administrator)
+
+
+def test_the_final_report_waits_for_the_factual_accuracy_check(
+    conditional, django_capture_on_commit_callbacks, settings
+):
+    with pytest.raises(DomainError, match="Share a draft report with the provider first"):
+        _request(conditional, kind=ReportKind.FINAL)
+    draft = _shared_draft(conditional, django_capture_on_commit_callbacks)
+    from qismet_portal.working_days import add_working_days
+
+    assert draft.comments_until == add_working_days(
+        timezone.localdate(), settings.FACTUAL_ACCURACY_WORKING_DAYS
+    )
+    with pytest.raises(DomainError, match="can comment on the draft until"):
+        _request(conditional, kind=ReportKind.FINAL)
+    member = conditional.application.started_by
+    comment = services.comment_add(
+        report=draft,
+        user=member,
+        section="theme-2",
+        comment="Criterion 2.1: the course has 8 sessions, not 6.",
+    )
+    services.comments_close(report=draft, user=member)
+    with pytest.raises(DomainError, match="Answer the provider's 1 comment"):
+        _request(conditional, kind=ReportKind.FINAL)
+    with pytest.raises(DomainError, match="Write the answer"):
+        services.comment_answer(
+            comment=comment, user=conditional.administrator, response="corrected", text=" "
+        )
+    services.comment_answer(
+        comment=comment,
+        user=conditional.administrator,
+        response="corrected",
+        text="Thank you: the final report says eight sessions.",
+    )
+    final, created = _request(
+        conditional, kind=ReportKind.FINAL, capture=django_capture_on_commit_callbacks
+    )
+    final.refresh_from_db()
+    assert created and final.number == 1 and final.status == ReportStatus.READY
+    text = _text(final)
+    assert "Factual-accuracy check" in text
+    assert "the course has 8 sessions, not 6" in text
+    assert "final report says eight sessions" in text
+    assert "Corrected in the final report".lower() in text.lower()
+    assert "DRAFT" not in text
+    kinds = {e.kind for e in ApplicationEvent.objects.filter(application=conditional.application)}
+    assert {
+        ApplicationEvent.Kind.REPORT_COMMENTED,
+        ApplicationEvent.Kind.REPORT_COMMENTS_CLOSED,
+        ApplicationEvent.Kind.REPORT_COMMENT_ANSWERED,
+    } <= kinds
+
+
+def test_comments_close_with_the_window(conditional, django_capture_on_commit_callbacks):
+    draft = _shared_draft(conditional, django_capture_on_commit_callbacks)
+    member = conditional.application.started_by
+    Report.objects.filter(pk=draft.pk).update(
+        comments_until=timezone.localdate() - datetime.timedelta(days=1)
+    )
+    draft.refresh_from_db()
+    with pytest.raises(DomainError, match="check of this draft is over"):
+        services.comment_add(report=draft, user=member, section="cover", comment="Late.")
+    # Over, and nothing to answer: the final report can be made.
+    final, created = _request(conditional, kind=ReportKind.FINAL)
+    assert created and final.inputs["factual_accuracy"] == []
+
+
+def test_comments_only_on_a_shared_draft(conditional, django_capture_on_commit_callbacks):
+    report, _ = _request(conditional, capture=django_capture_on_commit_callbacks)
+    member = conditional.application.started_by
+    with pytest.raises(DomainError, match="draft report shared with you"):
+        services.comment_add(report=report, user=member, section="cover", comment="Too soon.")
+    draft = services.report_share(
+        report=Report.objects.get(pk=report.pk), user=conditional.administrator
+    )
+    with pytest.raises(DomainError, match="Choose the part"):
+        services.comment_add(report=draft, user=member, section="nowhere", comment="x")
+    with pytest.raises(DomainError, match="Write your comment"):
+        services.comment_add(report=draft, user=member, section="cover", comment="   ")
+
+
+def test_the_comments_page_for_the_provider_and_the_administrator(
+    client, conditional, other_provider_user, django_capture_on_commit_callbacks
+):
+    draft = _shared_draft(conditional, django_capture_on_commit_callbacks)
+    pk = conditional.application.pk
+    url = reverse("accreditation:report_comments", args=[pk, draft.pk])
+    member = conditional.application.started_by
+    sign_in(client, member)
+    page = client.get(url).content.decode()
+    assert "Open until" in page and "Add a comment" in page and "We have no more comments" in page
+    refused = client.post(url, {"section": "", "comment": ""})
+    assert refused.status_code == 400
+    body = refused.content.decode()
+    assert "There is a problem" in body
+    posted = client.post(url, {"section": "conditions", "comment": "Condition 2's date is wrong."})
+    assert posted.status_code == 302
+    page = client.get(url).content.decode()
+    assert "Condition 2&#x27;s date is wrong." in page and "Not answered yet" in page
+    # The administrator answers on the same page.
+    comment = draft.comments.get()
+    sign_in(client, conditional.administrator)
+    page = client.get(url).content.decode()
+    assert "Answer this comment" in page and "Add a comment" not in page
+    answer_url = reverse("accreditation:report_comment_answer", args=[pk, draft.pk, comment.pk])
+    prefix = f"answer-{comment.pk}"
+    missing = client.post(answer_url, {f"{prefix}-response": "not_changed", f"{prefix}-text": ""})
+    assert missing.status_code == 400
+    ok = client.post(
+        answer_url,
+        {
+            f"{prefix}-response": "not_changed",
+            f"{prefix}-text": "The date is as the decision set it.",
+        },
+    )
+    assert ok.status_code == 302
+    comment.refresh_from_db()
+    assert comment.response == "not_changed" and comment.responded_by == conditional.administrator
+    # A member cannot answer; another organisation cannot even see the check.
+    sign_in(client, member)
+    assert client.post(answer_url, {}).status_code == 403
+    sign_in(client, other_provider_user)
+    assert client.get(url).status_code == 404
+    close = reverse("accreditation:report_comments_close", args=[pk, draft.pk])
+    assert client.post(close).status_code == 404
+
+
+def test_an_ended_window_is_flagged_once(
+    conditional, mailoutbox, django_capture_on_commit_callbacks
+):
+    from accounts.models import Notification
+    from accreditation.tasks import factual_accuracy_windows_ended
+
+    draft = _shared_draft(conditional, django_capture_on_commit_callbacks)
+    services.comment_add(
+        report=draft, user=conditional.application.started_by, section="cover", comment="A fact."
+    )
+    mailoutbox.clear()
+    assert factual_accuracy_windows_ended() == 0  # still open
+    Report.objects.filter(pk=draft.pk).update(
+        comments_until=timezone.localdate() - datetime.timedelta(days=1)
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        assert factual_accuracy_windows_ended() == 1
+    with django_capture_on_commit_callbacks(execute=True):
+        assert factual_accuracy_windows_ended() == 0
+    assert len(mailoutbox) == 1
+    assert "Factual-accuracy check ended" in mailoutbox[0].subject
+    assert "1 comment still needs an answer" in mailoutbox[0].body
+    assert Notification.objects.filter(
+        user=conditional.administrator, message__contains="1 comment(s) to answer"
+    ).exists()
+
+
+def test_a_render_that_keeps_killing_its_worker_fails_in_the_end(conditional, settings):
+    """Each attempt died without a word (the worker was killed); after REPORT_MAX_ATTEMPTS the
+    report fails with a plain message instead of being tried for ever, and asking again starts
+    the count afresh."""
+    report, _ = _request(conditional)
+    stale = timezone.now() - datetime.timedelta(
+        seconds=settings.REPORT_HEARTBEAT_TIMEOUT_SECONDS + 5
+    )
+    Report.objects.filter(pk=report.pk).update(
+        status=ReportStatus.RENDERING, heartbeat_at=stale, attempts=settings.REPORT_MAX_ATTEMPTS
+    )
+    assert services.report_render(report_id=report.pk) is None
+    report.refresh_from_db()
+    assert report.status == ReportStatus.FAILED
+    assert f"stopped {settings.REPORT_MAX_ATTEMPTS} times" in report.error
+    services.report_retry(report=report, user=conditional.administrator)
+    report.refresh_from_db()
+    assert report.status == ReportStatus.QUEUED and report.attempts == 0
+    assert services.report_render(report_id=report.pk) is not None

@@ -3,6 +3,7 @@ POST, and a query count that stays flat with the number of criteria and files.""
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from accreditation.models import Report, ReportKind, ReportStatus
 from accreditation.services.reports import report_render, report_request, report_share
@@ -13,7 +14,16 @@ from .test_decision_pages import ROLES, _people, _status
 
 pytestmark = pytest.mark.django_db
 
-URL_NAMES = ("report_list", "report_progress", "report_download", "report_retry", "report_share")
+URL_NAMES = (
+    "report_list",
+    "report_progress",
+    "report_download",
+    "report_retry",
+    "report_share",
+    "report_comments",
+    "report_comments_close",
+    "report_comment_answer",
+)
 
 
 @pytest.fixture
@@ -123,6 +133,55 @@ def test_get_is_refused_where_only_post_makes_sense(login, reported):
     assert _status(login, None, urls["report_list"]) == "login"
 
 
+def test_the_factual_accuracy_check_by_role(login, reported):
+    from accreditation.services.reports import comment_add
+
+    stage, admin_assessor, report = reported
+    people = _people(stage, admin_assessor)
+    pk = stage.application.pk
+    comments = reverse("accreditation:report_comments", args=[pk, report.pk])
+    close = reverse("accreditation:report_comments_close", args=[pk, report.pk])
+    nobody = {
+        "anonymous": "login",
+        "provider": 404,
+        "other_provider": 404,
+        "unassigned_assessor": 404,
+        "second": 404,
+        "lead": 404,
+        "administrator": 404,
+        "administrator_who_assessed": 404,
+    }
+    assert _matrix(login, people, comments) == nobody  # not shared: no check yet
+    report_share(report=report, user=stage.administrator)
+    readers = {**nobody, "provider": 200, "second": 200, "administrator": 200}
+    readers["administrator_who_assessed"] = 200
+    assert _matrix(login, people, comments) == readers
+    comment = comment_add(
+        report=report, user=stage.application.started_by, section="cover", comment="A fact."
+    )
+    answer = reverse("accreditation:report_comment_answer", args=[pk, report.pk, comment.pk])
+    staff_only = {**readers, "provider": 403}
+    assert _matrix(login, people, answer, "post") == {
+        **staff_only,
+        "second": 400,
+        "administrator": 400,
+        "administrator_who_assessed": 400,
+    }  # 400: the empty answer is refused, nothing saved
+    comment.refresh_from_db()
+    assert not comment.is_answered
+    providers_only = {
+        **readers,
+        "second": 403,
+        "administrator": 403,
+        "administrator_who_assessed": 403,
+    }
+    posted = _matrix(login, people, comments, "post")
+    assert posted == {**providers_only, "provider": 400}  # the test's form data is incomplete
+    assert _matrix(login, people, close, "post") == {**providers_only, "provider": 302}
+    report.refresh_from_db()
+    assert report.comments_closed_at is not None
+
+
 @pytest.mark.parametrize("size", [(1, 1), (5, 4)])
 def test_the_reports_page_does_not_grow_with_reports_or_criteria(
     login, private_storage, django_assert_max_num_queries, size
@@ -135,7 +194,9 @@ def test_the_reports_page_does_not_grow_with_reports_or_criteria(
 
     conditions = list(Condition.objects.filter(application=stage.application).order_by("number"))
     for n in range(reports):
-        Condition.objects.filter(pk=conditions[n].pk).update(status="met")
+        Condition.objects.filter(pk=conditions[n].pk).update(
+            status="signed_off", signed_off_at=timezone.now()
+        )
         report, _ = report_request(
             application=stage.application, kind=ReportKind.DRAFT, user=stage.administrator
         )

@@ -517,6 +517,7 @@ def _walk(client, stage, revision_pk, extra_pks=None):
         "condition_pk": 1,
         "appeal_pk": 1,
         "report_pk": 1,
+        "comment_pk": 1,
         **(extra_pks or {}),
     }
     bodies = {}

@@ -104,6 +104,7 @@ def _demo() -> dict[str, list[Visit]]:
         ],
         "admin@qismet.example.org": [
             Visit("administrator home", "/"),
+            Visit("dashboard", reverse("dashboard")),
             Visit("assessors", reverse("assessor_list")),
             Visit("organisations", reverse("providers:organisation_list")),
             Visit("organisation", reverse("providers:organisation_detail", args=[brightside.pk])),

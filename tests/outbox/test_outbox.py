@@ -254,6 +254,7 @@ def test_every_email_use_case_queues_through_the_outbox():
         # Daily beat tasks; each email they cause is queued through the outbox.
         "accreditation.tasks.conditions_overdue",
         "accreditation.tasks.information_requests_overdue",
+        "accreditation.tasks.factual_accuracy_windows_ended",
     }
     tasks = [
         value

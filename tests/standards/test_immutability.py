@@ -208,8 +208,8 @@ def _refused(sql: str, params: list, message: str = "standards: ") -> None:
 
 CRITERION_INSERT = (
     "INSERT INTO standards_criterion (theme_id, code, title, requirement, guidance, "
-    'evidence_examples, mandatory, na_allowed, weight, "order") '
-    "VALUES (%s, '1.9', 'New', 'New', '', '[]', %s, %s, NULL, 9)"
+    'evidence_examples, mandatory, na_allowed, weight, "order", key, merged_keys) '
+    "VALUES (%s, '1.9', 'New', 'New', '', '[]', %s, %s, NULL, 9, 'raw-insert', '[]')"
 )
 
 

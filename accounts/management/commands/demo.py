@@ -12,6 +12,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 
 from accounts.demo import DEMO_PASSWORD, DEMO_TOTP_SECRET, demo_people_create
+from qismet_portal.exceptions import DomainError
 
 
 class Command(BaseCommand):
@@ -45,19 +46,43 @@ class Command(BaseCommand):
             call_command("runserver", addrport)
 
     def _set_up(self, addrport: str) -> None:
-        from standards.services import demonstration_edition_load
+        from standards.selectors import published_versions
+        from standards.services import (
+            demonstration_edition_load,
+            demonstration_revision_publish,
+        )
 
         self.stdout.write("Preparing the database…")
         call_command("migrate", interactive=False, verbosity=0)
         version = demonstration_edition_load()
         logins = demo_people_create()
-        # Applications at every stage, made through every app's services (project layer).
+        # Applications at every stage, made through every app's services (project layer). They
+        # are started against 2026.1 while it is still the published version, so they stay
+        # pinned to it once 2026.2 replaces it; a database where 2026.2 is already out keeps
+        # the applications it has.
         from qismet_portal.demo_journey import demo_journey_create
 
-        made = demo_journey_create(version=version, password=DEMO_PASSWORD)
+        made = (
+            demo_journey_create(version=version, password=DEMO_PASSWORD)
+            if version.is_published
+            else []
+        )
+        # Then the revision, made through the editing services from its change file: new
+        # applications start against it. If someone has since published another version of the
+        # demonstration standard, the demo runs on that one and says why 2026.2 was not made.
+        try:
+            current = demonstration_revision_publish()
+        except DomainError as error:
+            current = (
+                published_versions().filter(standard_id=version.standard_id).first() or version
+            )
+            self.stdout.write(self.style.WARNING(f"  The revision was not applied: {error}"))
         host = addrport if ":" in addrport else f"127.0.0.1:{addrport}"
         self.stdout.write(self.style.SUCCESS("\nQISMET accreditation portal (demonstration)"))
-        self.stdout.write(f"  Standard loaded: {version}")
+        self.stdout.write(
+            f"  Standard: {current} (new applications); the demo applications use version "
+            f"{version.number}"
+        )
         for line in made:
             self.stdout.write(f"  Demo application {line}")
         self.stdout.write(f"  Open http://{host}/ and sign in with any of these:")

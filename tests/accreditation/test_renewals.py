@@ -1,0 +1,195 @@
+"""Renewal: a new application against the current version, started from the last accreditation's
+submission; answers followed by key, files copied, ratings reset, each answer checked before
+submission; the last cycle's record untouched."""
+
+import pytest
+
+from accreditation.models import (
+    ApplicationEvent,
+    EvidenceLink,
+    Response,
+    SubmittedEvidence,
+)
+from accreditation.selectors.applications import application_workspace
+from accreditation.services.applications import response_save
+from accreditation.services.renewals import renewal_start
+from qismet_portal.exceptions import DomainError
+from standards.models import Criterion
+from standards.services import (
+    criteria_merge,
+    criterion_create,
+    criterion_update,
+    version_copy_as_draft,
+    version_publish,
+)
+
+from .journey import decided, submitted_application
+
+pytestmark = pytest.mark.django_db
+
+
+def _revised(version):
+    """The next version: 1.1 reworded, 2.1 and 2.2 merged (2.1 kept), a new 4.3."""
+    draft = version_copy_as_draft(version=version, number="2027.1", user=None)
+    criteria = {c.code: c for c in Criterion.objects.filter(theme__version=draft)}
+    first = criteria["1.1"]
+    criterion_update(
+        criterion=first,
+        code=first.code,
+        title=first.title,
+        requirement=first.requirement + " It is reviewed every year.",
+        guidance=first.guidance,
+    )
+    criteria_merge(criterion=criteria["2.1"], merged=[criteria["2.2"]], reason="Overlap.")
+    criterion_create(
+        theme=criteria["4.1"].theme, code="4.3", title="Informed consent", requirement="Ask."
+    )
+    return version_publish(version=draft, user=None)
+
+
+@pytest.fixture
+def accredited(private_storage):
+    return decided(outcome="accredited")
+
+
+def test_a_renewal_carries_answers_and_files_over(accredited):
+    old = accredited.application
+    record = accredited.record
+    version = _revised(old.version)
+    lead = old.started_by
+    renewal = renewal_start(application=old, version=version, user=lead)
+    assert renewal.pk != old.pk and renewal.renewal_of == old
+    assert renewal.version == version and renewal.status == "draft"
+    responses = {r.criterion.code: r for r in renewal.responses.select_related("criterion")}
+    submitted = {a.criterion.code: a for a in record.answers.select_related("criterion")}
+    # Same key, reworded: the answer follows.
+    assert responses["1.1"].narrative == submitted["1.1"].narrative
+    assert responses["1.1"].carried_over and responses["1.1"].rating == ""
+    # Merged: both old answers, each under its old code.
+    merged = responses["2.1"].narrative
+    assert "[From criterion 2.1 of the last accreditation]" in merged
+    assert "[From criterion 2.2 of the last accreditation]" in merged
+    assert submitted["2.2"].narrative in merged
+    # New: nothing to carry.
+    assert responses["4.3"].narrative == "" and not responses["4.3"].carried_over
+    assert all(not r.rating for r in responses.values())
+
+
+def test_files_are_copied_not_shared(accredited):
+    old = accredited.application
+    version = _revised(old.version)
+    renewal = renewal_start(application=old, version=version, user=old.started_by)
+    old_items = SubmittedEvidence.objects.filter(answer__record=accredited.record).select_related(
+        "revision"
+    )
+    copies = {
+        link.document.current.sha256: link.document.current
+        for link in EvidenceLink.objects.filter(response__application=renewal).select_related(
+            "document__current"
+        )
+    }
+    assert len(copies) == old_items.count() > 0
+    for item in old_items:
+        copy = copies[item.sha256]
+        assert copy.original_name == item.original_name and copy.size == item.size
+        assert copy.file.name != item.revision.file.name
+        with copy.file.open("rb") as a, item.revision.file.open("rb") as b:
+            assert a.read() == b.read()
+    assert all(d.application_id == renewal.pk for d in (c.document for c in copies.values()))
+    event = ApplicationEvent.objects.get(application=renewal, kind="renewal_started")
+    assert old.reference in event.detail and f"{len(copies)} file(s)" in event.detail
+
+
+def test_each_carried_answer_is_checked_before_submission(accredited):
+    old = accredited.application
+    renewal = renewal_start(application=old, version=_revised(old.version), user=old.started_by)
+    workspace = application_workspace(renewal)
+    carried = [g for g in workspace.gaps if "Carried over" in " ".join(g.problems)]
+    assert carried, workspace.gaps
+    response = Response.objects.get(application=renewal, criterion__code="1.1")
+    # Autosaving the narrative alone does not count as checking it.
+    from accreditation.services.applications import response_save_narrative
+
+    response_save_narrative(
+        response=response, user=old.started_by, narrative=response.narrative + " More."
+    )
+    response.refresh_from_db()
+    assert response.carried_over
+    response_save(
+        response=response,
+        user=old.started_by,
+        narrative=response.narrative,
+        rating="met",
+        na_justification="",
+    )
+    response.refresh_from_db()
+    assert not response.carried_over
+    still = [
+        g for g in application_workspace(renewal).gaps if "Carried over" in " ".join(g.problems)
+    ]
+    assert len(still) == len(carried) - 1
+
+
+def test_renewal_refusals(private_storage):
+    not_yet = submitted_application()
+    with pytest.raises(DomainError, match="Only an accredited programme can be renewed"):
+        renewal_start(
+            application=not_yet.application,
+            version=not_yet.application.version,
+            user=not_yet.application.started_by,
+        )
+    stage = decided(outcome="accredited")
+    version = _revised(stage.application.version)
+    renewal_start(application=stage.application, version=version, user=stage.application.started_by)
+    with pytest.raises(DomainError, match="already been started"):
+        renewal_start(
+            application=stage.application, version=version, user=stage.application.started_by
+        )
+
+
+def test_the_last_cycle_is_left_as_it_was(accredited):
+    old = accredited.application
+    before = list(
+        SubmittedEvidence.objects.filter(answer__record=accredited.record).values_list(
+            "revision__file", "sha256"
+        )
+    )
+    renewal = renewal_start(application=old, version=_revised(old.version), user=old.started_by)
+    Response.objects.filter(application=renewal).update(narrative="Rewritten for the renewal.")
+    after = list(
+        SubmittedEvidence.objects.filter(answer__record=accredited.record).values_list(
+            "revision__file", "sha256"
+        )
+    )
+    assert before == after
+    assert "Rewritten" not in " ".join(
+        accredited.record.answers.values_list("narrative", flat=True)
+    )
+
+
+def test_the_pages_say_what_changed_and_what_to_check(client, accredited):
+    from django.urls import reverse
+
+    from tests.factories import sign_in
+
+    old = accredited.application
+    renewal = renewal_start(application=old, version=_revised(old.version), user=old.started_by)
+    sign_in(client, old.started_by)
+    page = client.get(reverse("accreditation:application_detail", args=[renewal.pk])).content
+    text = page.decode()
+    assert f"A renewal of {old.reference}" in text
+    assert "1 criterion is new and" in text
+    criterion = {c.code: c for c in Criterion.objects.filter(theme__version=renewal.version)}
+    changed = client.get(
+        reverse("accreditation:response_edit", args=[renewal.pk, criterion["1.1"].pk])
+    ).content.decode()
+    assert "Changed since version" in changed and "It is reviewed every year." in changed
+    assert "Carried over from your last accreditation" in changed
+    new = client.get(
+        reverse("accreditation:response_edit", args=[renewal.pk, criterion["4.3"].pk])
+    ).content.decode()
+    assert "New in version 2027.1" in new and "Carried over" not in new
+    merged = client.get(
+        reverse("accreditation:response_edit", args=[renewal.pk, criterion["2.1"].pk])
+    ).content.decode()
+    assert "also covers what criterion 2.2 asked" in merged
