@@ -96,7 +96,8 @@ def _certificate_url(certificate: Certificate) -> str:
 
 
 def certificate_issue(*, application: Application, user: User) -> Certificate:
-    """Issue the certificate of an accredited application and queue its PDF.
+    """Issue the certificate of an accredited application and queue its PDF; an older
+    certificate of the same programme (a renewal's predecessor) is superseded by it.
 
     Only an administrator, only once the application is accredited (every condition signed
     off, or an unconditional decision), and only once per application: a certificate that was
@@ -166,6 +167,11 @@ def certificate_issue(*, application: Application, user: User) -> Certificate:
         )
         certificate.document = _document_queue(certificate, user)
         certificate.save(update_fields=["document", "updated_at"])
+        # A later accreditation of the same programme (a renewal) replaces its older certificate.
+        for older in Certificate.objects.filter(
+            programme=programme, status__in=TRANSITIONS["supersede"].sources
+        ).exclude(pk=certificate.pk):
+            certificate_supersede(certificate=older, by=certificate, actor=user)
         notify(
             users=provider_leads(organisation.pk),
             message=f"Certificate {number} has been issued for {programme.name}.",

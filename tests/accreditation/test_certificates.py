@@ -289,6 +289,23 @@ def test_expiry_and_supersession_from_every_status(certificate, status):
             certificate_supersede(certificate=certificate, by=newer, actor=None)
 
 
+def test_a_new_certificate_of_the_same_programme_supersedes_the_old(certificate):
+    """A renewal: the programme is accredited again on a later application."""
+    from accreditation.models import Application
+
+    renewal = decided(outcome="accredited", criteria_per_theme=1)
+    Application.objects.filter(pk=renewal.application.pk).update(
+        programme=certificate.stage.application.programme
+    )
+    renewal.refresh()
+    newer = certificate_issue(application=renewal.application, user=renewal.administrator)
+    certificate.refresh_from_db()
+    assert certificate.status == S.SUPERSEDED and certificate.superseded_by_id == newer.pk
+    event = certificate.events.get(kind="supersede")
+    assert event.reason == f"Replaced by certificate {newer.number}."
+    assert newer.status == S.ACTIVE
+
+
 def test_a_certificate_is_replaced_only_by_a_later_one_of_the_same_programme(certificate):
     other = issued(criteria_per_theme=1)
     with pytest.raises(DomainError, match="same programme"):
