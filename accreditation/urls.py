@@ -156,6 +156,7 @@ urlpatterns = [
     path("certificates/export.csv", certificates.certificate_export, name="certificate_export"),
     path("<int:pk>/certificate/", certificates.certificate_detail, name="certificate_detail"),
     path("<int:pk>/certificate/issue/", certificates.certificate_issue, name="certificate_issue"),
+    path("<int:pk>/renew/", certificates.renewal_start, name="renewal_start"),
     path(
         "<int:pk>/certificate/progress/",
         certificates.certificate_progress,

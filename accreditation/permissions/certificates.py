@@ -11,7 +11,7 @@ import rules
 from accounts.permissions import is_administrator
 from accreditation.lifecycle import ApplicationStatus
 
-from . import is_member_of_applicant
+from . import is_member_of_applicant, is_provider_lead
 
 
 @rules.predicate
@@ -23,3 +23,7 @@ rules.add_perm("accreditation.issue_certificate", is_administrator & is_accredit
 rules.add_perm("accreditation.view_certificate", is_administrator | is_member_of_applicant)
 rules.add_perm("accreditation.change_certificate", is_administrator)
 rules.add_perm("accreditation.list_certificates", is_administrator)
+
+
+# Starting a renewal from a certificate: the organisation's lead (who starts applications).
+rules.add_perm("accreditation.renew", is_provider_lead & is_member_of_applicant)

@@ -321,11 +321,31 @@ def detail_panel(application: Application, user) -> dict:
     return {
         "certificate_panel": {
             "certificate": certificate,
+            "renewal": _renewal_panel(certificate, application, user),
             "can_issue": can_issue,
             "can_open": certificate is not None
             and user.has_perm("accreditation.view_certificate", application),
             "verification_url": verification_url(certificate.number) if certificate else "",
         }
+    }
+
+
+def _renewal_panel(certificate, application: Application, user) -> dict | None:
+    """What the certificate part says about renewing, to the organisation's lead."""
+    from accreditation.services.renewals import renewal_opens_on, renewal_version
+
+    if certificate is None or not user.has_perm("accreditation.renew", application):
+        return None
+    started = application.renewals.exclude(status=ApplicationStatus.WITHDRAWN).first()
+    if started is not None:
+        return {"started": started}
+    if certificate.status != "active":
+        return None
+    opens = renewal_opens_on(certificate)
+    return {
+        "opens_on": opens,
+        "open": timezone.localdate() >= opens,
+        "version": renewal_version(certificate),
     }
 
 

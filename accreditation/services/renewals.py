@@ -13,10 +13,13 @@ version are marked on the pages from the standard's own comparison.
 
 from __future__ import annotations
 
+import datetime
+
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.template.defaultfilters import filesizeformat
+from django.utils import timezone
 
 from accounts.models import User
 from accreditation.models import (
@@ -170,3 +173,43 @@ def _copy_files(
         document.save(update_fields=["current", "updated_at"])
         documents[revision_id] = document
     return documents
+
+
+def renewal_opens_on(certificate) -> datetime.date:
+    """The first day the renewal of ``certificate`` may be started."""
+    return certificate.expires_on - datetime.timedelta(
+        days=settings.RENEWAL_OPENS_DAYS_BEFORE_EXPIRY
+    )
+
+
+def renewal_version(certificate) -> StandardVersion | None:
+    """The version a renewal starts against: the standard's current published version."""
+    return (
+        StandardVersion.objects.published()
+        .filter(standard_id=certificate.version.standard_id)
+        .order_by("-published_at", "-pk")
+        .first()
+    )
+
+
+def renewal_start_from_certificate(*, certificate, user: User) -> Application:
+    """Start the renewal of an active certificate that is nearing its expiry (from
+    ``RENEWAL_OPENS_DAYS_BEFORE_EXPIRY`` days before it), against the current version."""
+    from accreditation.models import CertificateStatus
+
+    if certificate.status != CertificateStatus.ACTIVE:
+        raise DomainError(
+            f"Certificate {certificate.number} is {certificate.get_status_display().lower()}: "
+            "only an active certificate can be renewed."
+        )
+    today = timezone.localdate()
+    opens = renewal_opens_on(certificate)
+    if today < opens:
+        raise DomainError(
+            f"The renewal of certificate {certificate.number} can be started from "
+            f"{opens:%-d %B %Y}, {settings.RENEWAL_OPENS_DAYS_BEFORE_EXPIRY} days before it expires."
+        )
+    version = renewal_version(certificate)
+    if version is None:
+        raise DomainError("There is no published version of the standard to renew against.")
+    return renewal_start(application=certificate.application, version=version, user=user)

@@ -263,3 +263,29 @@ def certificate_export(request: HttpRequest) -> HttpResponse:
         f'attachment; filename="qismet-certificates-{timezone.localdate():%Y-%m-%d}.csv"'
     )
     return response
+
+
+@login_required
+@require_POST
+def renewal_start(request: HttpRequest, pk: int) -> HttpResponse:
+    """The organisation's lead starts the renewal of the application's active certificate."""
+    from accreditation.selectors.certificates import live_certificate
+    from accreditation.services.renewals import renewal_start_from_certificate
+
+    application = application_for_user(request.user, pk)
+    if not request.user.has_perm("accreditation.renew", application):
+        raise PermissionDenied
+    certificate = live_certificate(application)
+    if certificate is None:
+        raise Http404("This application has no certificate to renew.")
+    try:
+        renewal = renewal_start_from_certificate(certificate=certificate, user=request.user)
+    except DomainError as error:
+        messages.error(request, str(error))
+        return redirect("accreditation:application_detail", pk=application.pk)
+    messages.success(
+        request,
+        f"Renewal {renewal.reference} started against version {renewal.version.number}. Check "
+        "each answer carried over, choose its self-rating and save it.",
+    )
+    return redirect("accreditation:application_detail", pk=renewal.pk)

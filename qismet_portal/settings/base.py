@@ -417,6 +417,8 @@ REPORT_REQUEUE_AFTER_SECONDS = env.int("REPORT_REQUEUE_AFTER_SECONDS", default=6
 REPORT_MAX_ATTEMPTS = env.int("REPORT_MAX_ATTEMPTS", default=3)
 # Certificates (accreditation/services/certificates.py): the provider's leads are reminded this
 # many days before a certificate's last valid day, once for each number.
+# A provider may start the renewal of an active certificate from this many days before it expires.
+RENEWAL_OPENS_DAYS_BEFORE_EXPIRY = env.int("RENEWAL_OPENS_DAYS_BEFORE_EXPIRY", default=180)
 CERTIFICATE_REMINDER_DAYS = env.list("CERTIFICATE_REMINDER_DAYS", cast=int, default=[90, 30, 7])
 
 LOGGING = {

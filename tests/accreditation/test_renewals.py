@@ -193,3 +193,97 @@ def test_the_pages_say_what_changed_and_what_to_check(client, accredited):
         reverse("accreditation:response_edit", args=[renewal.pk, criterion["2.1"].pk])
     ).content.decode()
     assert "also covers what criterion 2.2 asked" in merged
+
+
+# --- starting a renewal from a certificate nearing expiry ---------------------------------------
+
+
+def _certificate_expiring_in(days: int):
+    import datetime
+
+    from django.utils import timezone
+
+    from accreditation.models import Certificate
+
+    from .certified import issued
+
+    certificate = issued()
+    Certificate.objects.filter(pk=certificate.pk).update(
+        expires_on=timezone.localdate() + datetime.timedelta(days=days)
+    )
+    certificate.refresh_from_db()
+    return certificate
+
+
+def test_the_lead_starts_a_renewal_from_a_certificate_nearing_expiry(client, private_storage):
+    from django.urls import reverse
+
+    from tests.factories import sign_in
+
+    certificate = _certificate_expiring_in(60)
+    application = certificate.application
+    newer = _revised(application.version)
+    sign_in(client, application.started_by)
+    page = client.get(reverse("accreditation:application_detail", args=[application.pk]))
+    text = page.content.decode()
+    assert "Start the renewal" in text and "version 2027.1" in text
+    response = client.post(reverse("accreditation:renewal_start", args=[application.pk]))
+    renewal = application.renewals.get()
+    assert response.status_code == 302
+    assert response["Location"] == reverse("accreditation:application_detail", args=[renewal.pk])
+    assert renewal.version == newer and renewal.programme == application.programme
+    # Once started, the certificate's page links to it instead of offering a second one.
+    text = client.get(
+        reverse("accreditation:application_detail", args=[application.pk])
+    ).content.decode()
+    assert renewal.reference in text and "Start the renewal" not in text
+    again = client.post(reverse("accreditation:renewal_start", args=[application.pk]), follow=True)
+    assert "already been started" in again.content.decode()
+    assert application.renewals.count() == 1
+
+
+def test_a_renewal_waits_for_the_window_and_an_active_certificate(
+    client, private_storage, settings
+):
+    from django.urls import reverse
+
+    from accreditation.services.renewals import renewal_start_from_certificate
+    from tests.factories import sign_in
+
+    certificate = _certificate_expiring_in(settings.RENEWAL_OPENS_DAYS_BEFORE_EXPIRY + 30)
+    lead = certificate.application.started_by
+    with pytest.raises(DomainError, match="can be started from"):
+        renewal_start_from_certificate(certificate=certificate, user=lead)
+    sign_in(client, lead)
+    text = client.get(
+        reverse("accreditation:application_detail", args=[certificate.application.pk])
+    ).content.decode()
+    assert "You can start the renewal from" in text and "Start the renewal</button>" not in text
+    from .certified import with_status
+
+    suspended = with_status(_certificate_expiring_in(10), "suspended")
+    with pytest.raises(DomainError, match="only an active certificate can be renewed"):
+        renewal_start_from_certificate(certificate=suspended, user=suspended.application.started_by)
+
+
+def test_only_the_lead_may_start_a_renewal(client, private_storage, other_provider_user):
+    from django.urls import reverse
+
+    from tests.factories import AssessorFactory, MembershipFactory, sign_in
+
+    certificate = _certificate_expiring_in(30)
+    application = certificate.application
+    url = reverse("accreditation:renewal_start", args=[application.pk])
+    assert client.post(url).status_code == 302 and "login" in client.post(url)["Location"]
+    contributor = MembershipFactory(
+        organisation=application.programme.organisation, role="contributor"
+    ).user
+    for user, status in (
+        (contributor, 403),
+        (other_provider_user, 404),
+        (AssessorFactory(), 404),
+    ):
+        sign_in(client, user)
+        assert client.post(url).status_code == status, user
+    assert client.get(url).status_code == 405
+    assert not application.renewals.exists()
