@@ -90,6 +90,8 @@ COVERED_ELSEWHERE = {
     "report_comments",
     "report_comments_close",
     "report_comment_answer",
+    # tests/accreditation/test_renewals.py
+    "renewal_start",
     # tests/accreditation/test_certificates_permissions.py
     "certificate_list",
     "certificate_export",
