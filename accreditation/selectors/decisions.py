@@ -27,6 +27,7 @@ from accreditation.models import (
 )
 from accreditation.permissions.decisions import both_assessors_completed
 from accreditation.permissions.staff import _assignments
+from qismet_portal.links import url_for_each
 from standards.models import Criterion
 from standards.outline import outline
 
@@ -56,6 +57,7 @@ class ModerationRow:
     lead_label: str = ""
     second_label: str = ""
     agreed_label: str = ""
+    url: str = ""
 
     @property
     def discrepancy(self) -> bool:
@@ -100,6 +102,9 @@ def moderation_overview(application: Application) -> ModerationOverview:
     }
     themes: dict[int, ModerationThemeRows] = {}
     total = agreed_count = discrepancies = 0
+    criterion_url = url_for_each(
+        "accreditation:moderation_criterion", application.pk, placeholder="criterion_pk"
+    )
     for criterion in outline(application.version).criteria:
         theme = themes.setdefault(
             criterion.theme.number,
@@ -110,6 +115,7 @@ def moderation_overview(application: Application) -> ModerationOverview:
             lead=by_key.get((lead.pk, criterion.pk)),
             second=by_key.get((second.pk, criterion.pk)),
             agreed=agreed.get(criterion.pk),
+            url=criterion_url(criterion.pk),
         )
         row.lead_label = labels.get(row.lead.level, "") if row.lead else ""
         row.second_label = labels.get(row.second.level, "") if row.second else ""

@@ -36,6 +36,7 @@ from accreditation.models import (
     SubmittedEvidence,
 )
 from accreditation.permissions.staff import assignment_of
+from qismet_portal.links import saved_at_label, url_for_each
 from standards.models import Criterion, StandardVersion, Theme
 from standards.outline import outline
 
@@ -197,6 +198,8 @@ class CriterionRow:
     score: Score | None
     level_label: str = ""
     changed_since: bool = False
+    url: str = ""
+    saved_label: str = ""
 
     @property
     def is_scored(self) -> bool:
@@ -281,6 +284,9 @@ def scoring_overview(assignment: Assignment) -> Overview:
             ) != _answer_signature(answers.get((record.pk, score.criterion_id))):
                 changed.add(score.criterion_id)
     labels = level_labels(version)
+    criterion_url = url_for_each(
+        "accreditation:scoring_criterion", application.pk, placeholder="criterion_pk"
+    )
     themes: dict[int, ThemeRows] = {}
     for criterion in criteria:
         theme = themes.setdefault(criterion.theme_id, ThemeRows(theme=criterion.theme))
@@ -291,6 +297,8 @@ def scoring_overview(assignment: Assignment) -> Overview:
                 score=score,
                 level_label=labels.get(score.level, "") if score else "",
                 changed_since=criterion.pk in changed,
+                url=criterion_url(criterion.pk),
+                saved_label=saved_at_label(score.updated_at) if score else "",
             )
         )
     return Overview(
