@@ -139,6 +139,28 @@ def overdue(*, today=None) -> list[Overdue]:
     ]
 
 
+def certificates_summary(*, today=None) -> dict:
+    """Live certificates, and those expiring within ``EXPIRING_WITHIN_DAYS`` (one query)."""
+    from django.db.models import Q
+
+    from accreditation.models import Certificate
+    from accreditation.selectors.certificates import EXPIRING_WITHIN_DAYS, LIVE_STATUSES
+
+    today = today or timezone.localdate()
+    counts = Certificate.objects.aggregate(
+        live=Count("pk", filter=Q(status__in=LIVE_STATUSES, expires_on__gte=today)),
+        expiring=Count(
+            "pk",
+            filter=Q(
+                status__in=LIVE_STATUSES,
+                expires_on__gte=today,
+                expires_on__lte=today + timedelta(days=EXPIRING_WITHIN_DAYS),
+            ),
+        ),
+    )
+    return {**counts, "within_days": EXPIRING_WITHIN_DAYS}
+
+
 @login_required
 def dashboard(request: HttpRequest) -> HttpResponse:
     if not is_administrator(request.user):
@@ -154,6 +176,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "bar_width": BAR_WIDTH,
             "turnaround": turnaround(),
             "overdue": overdue(),
+            "certificates": certificates_summary(),
             "status_info": STATUS_INFO,
         },
     )

@@ -131,3 +131,24 @@ def test_the_csv_lists_every_application_and_is_safe_in_spreadsheets(
     assert row["Programme"].startswith("'=")  # inert in a spreadsheet
     assert row["Outcome"] == "Accredited"
     assert row["Working days to decision"].isdigit()
+
+
+def test_certificates_in_force_and_expiring(client, administrator):
+    from accreditation.models import Certificate
+    from qismet_portal.dashboard import certificates_summary
+    from tests.accreditation.certified import issued
+
+    soon, later = issued(), issued()
+    Certificate.objects.filter(pk=soon.pk).update(
+        expires_on=timezone.localdate() + datetime.timedelta(days=20)
+    )
+    summary = certificates_summary()
+    assert (summary["live"], summary["expiring"]) == (2, 1)
+    Certificate.objects.filter(pk=later.pk).update(
+        issued_on=timezone.localdate() - datetime.timedelta(days=400),
+        expires_on=timezone.localdate() - datetime.timedelta(days=1),
+    )
+    assert certificates_summary()["live"] == 1
+    sign_in(client, administrator)
+    page = client.get(reverse("dashboard")).content.decode()
+    assert "<strong>1</strong> expires within 90 days" in page
