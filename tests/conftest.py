@@ -80,14 +80,20 @@ def user_of_role(request):
 
 
 @pytest.fixture(autouse=True)
-def _forget_published_outlines():
-    """Published versions are read once per process (standards.outline); tests reuse primary
-    keys between databases, so each test starts with nothing remembered."""
+def _forget_what_was_remembered():
+    """Published versions are read once per process (standards.outline, and what renewals show
+    of them); tests reuse primary keys between databases, so each test starts with nothing
+    remembered, and with an empty cache."""
+    from django.core.cache import cache
+
     from accreditation.selectors import renewals
     from standards import outline
 
     outline.clear()
     renewals.clear()
+    # Rate limits (sign-in, passkeys, password resets) count in the cache: each test starts
+    # with none counted, whichever tests ran before it in this process.
+    cache.clear()
     yield
     outline.clear()
     renewals.clear()

@@ -14,6 +14,7 @@ from urllib.parse import urlencode
 
 import pytest
 from allauth.account.internal.flows.login import record_authentication
+from allauth.account.utils import user_pk_to_url_str
 from allauth.mfa.models import Authenticator
 from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
 from django.core.cache import cache
@@ -370,7 +371,8 @@ def _passkey_sign_in(client, authenticator, **fields):
     options = client.get(reverse("mfa_login_webauthn"), HTTP_ACCEPT="application/json")
     assert options.status_code == 200
     answer = authenticator.passkey.assertion(
-        options.json()["request_options"], user_handle=str(authenticator.user.pk).encode()
+        options.json()["request_options"],
+        user_handle=user_pk_to_url_str(authenticator.user).encode(),
     )
     return client.post(reverse("mfa_login_webauthn"), {"credential": json.dumps(answer), **fields})
 
