@@ -199,7 +199,7 @@ def _plain_document(pages: int) -> str:
     paragraph = "<p>" + ("Plain text of a plain document, nothing else on the page. " * 8) + "</p>"
 
     def html(n: int) -> str:
-        return f"<html lang=\"en-GB\"><body>{paragraph * n}</body></html>"
+        return f'<html lang="en-GB"><body>{paragraph * n}</body></html>'
 
     low, high = 1, 40 * pages
     while low < high:  # the fewest paragraphs that make ``pages`` pages
