@@ -191,10 +191,12 @@ def test_names_are_frozen_at_issue(certificate):
     assert certificate.organisation_name == names[0]
 
 
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL's row locks")
 @pytest.mark.django_db(transaction=True)
 def test_two_administrators_issuing_at_once_get_different_numbers(settings, tmp_path):
     from tests.accreditation.hostile import use_private_storage
+    from tests.conftest import require_service
+
+    require_service(connection.vendor == "postgresql", "PostgreSQL (for real row locks)")
 
     use_private_storage(settings, tmp_path)
     stages = [decided(outcome="accredited", criteria_per_theme=1) for _ in range(2)]
