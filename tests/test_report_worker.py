@@ -49,7 +49,14 @@ from tests.accreditation.hostile import use_private_storage
 from tests.accreditation.journey import Stage, decided
 from tests.conftest import require_service
 from tests.factories import sign_in
-from tests.test_celery_worker import ROOT, Worker, celery_app_using, stop, wait_until_ready
+from tests.test_celery_worker import (
+    ROOT,
+    Worker,
+    celery_app_using,
+    result_of,
+    stop,
+    wait_until_ready,
+)
 from tests.test_redis_outage import RedisServer, database_url
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
@@ -236,15 +243,6 @@ def ask(stage: Stage) -> Report:
 # --- the tests --------------------------------------------------------------------------------
 
 
-def _result(result, timeout: float = 60):
-    """A task's result, waited for here in the test process. ``allow_join_result`` because a
-    test earlier in the same process may have left Celery believing it runs inside a worker."""
-    from celery.result import allow_join_result
-
-    with allow_join_result():
-        return result.get(timeout=timeout)
-
-
 def test_a_worker_renders_a_requested_report(redis_server, storage, tmp_path):
     stage = decided(
         outcome="conditional", conditions=1, level="partially_met", criteria_per_theme=2
@@ -336,14 +334,14 @@ def test_a_worker_killed_mid_render_is_made_up_for_by_the_sweeper(redis_server, 
             assert abandoned.heartbeat_at < timezone.now() - timedelta(seconds=HEARTBEAT_TIMEOUT)
 
             swept = reports_sweep.apply_async()
-            assert _result(swept) == 1, logs((first, second))
+            assert result_of(swept) == 1, logs((first, second))
 
             report = wait_for(lambda: ready(report), "the swept render", first, second)
             assert report.attempts == 2
             assert in_worker(render_pid(report), second), report.worker
             assert_one_good_pdf(report, storage)
             assert rendered_count(first) == 0 and rendered_count(second) == 1
-            assert _result(reports_sweep.apply_async()) == 0
+            assert result_of(reports_sweep.apply_async()) == 0
 
 
 def test_a_report_asked_for_while_redis_is_down_is_made_once_it_is_back(
@@ -447,13 +445,13 @@ def test_the_sweeper_queues_again_a_render_the_broker_lost(
             waiting = row(report)
             assert (waiting.status, waiting.attempts) == (ReportStatus.QUEUED, 0)
 
-            assert _result(reports_sweep.apply_async()) == 1, logs((worker,))
+            assert result_of(reports_sweep.apply_async()) == 1, logs((worker,))
 
             report = wait_for(lambda: ready(report), "the swept render", worker)
             assert report.attempts == 1
             assert_one_good_pdf(report, storage)
             assert in_worker(render_pid(report), worker), report.worker
-            assert _result(reports_sweep.apply_async()) == 0
+            assert result_of(reports_sweep.apply_async()) == 0
 
             # Much later the relay publishes the lost message again (it was never run): the
             # worker finds the report made and leaves it as it is.
