@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from qismet_portal.forms import PortalFormHelper, PortalFormMixin
 
+from .forms_scoring import LevelOptionsMixin, level_descriptions
 from .models import NOT_APPLICABLE, Outcome
 
 TEXT_MAX = 10_000
@@ -43,7 +44,9 @@ def _textarea(label: str, *, required: bool = False, rows: int = 4, **kwargs: An
     )
 
 
-class AgreedScoreForm(PortalFormMixin, forms.Form):
+class AgreedScoreForm(LevelOptionsMixin, PortalFormMixin, forms.Form):
+    """Drawn by hand (``_score_fields.html``), like the assessor's score form."""
+
     level = forms.ChoiceField(label="Agreed level", widget=forms.RadioSelect)
     rationale = _textarea(
         "Rationale",
@@ -60,7 +63,7 @@ class AgreedScoreForm(PortalFormMixin, forms.Form):
             choices.append((NOT_APPLICABLE, na_label))
         self.fields["level"].choices = choices
         self.top_level = scale[0]["code"]
-        self.helper = _helper(submit="Save the agreed score")
+        self.descriptions = level_descriptions(scale, na_allowed=na_allowed)
 
     def clean(self):
         cleaned = super().clean()

@@ -13,7 +13,34 @@ from .models import NOT_APPLICABLE
 from .services.scoring import RATIONALE_MAX, level_choices, top_level
 
 
-class ScoreForm(PortalFormMixin, forms.Form):
+class LevelOptionsMixin:
+    """For a form with a ``level`` choice and ``descriptions`` (level code → what it means): the
+    radio options as ``_score_fields.html`` draws them."""
+
+    descriptions: dict[str, str]
+
+    def level_options(self) -> list[dict[str, Any]]:
+        current = self["level"].value() or ""
+        return [
+            {
+                "value": code,
+                "label": label,
+                "description": self.descriptions.get(code, ""),
+                "checked": code == current,
+                "id": f"id_level_{index}",
+            }
+            for index, (code, label) in enumerate(self.fields["level"].choices)
+        ]
+
+
+def level_descriptions(scale: list[dict], *, na_allowed: bool) -> dict[str, str]:
+    descriptions = {level["code"]: level.get("description", "") for level in scale}
+    if na_allowed:
+        descriptions[NOT_APPLICABLE] = "The requirement does not apply to this programme."
+    return descriptions
+
+
+class ScoreForm(LevelOptionsMixin, PortalFormMixin, forms.Form):
     """One criterion's score. Rendered by hand in the template so each level can show what it
     means beside it. ``revision`` is the score's revision when the page was loaded."""
 
@@ -53,27 +80,12 @@ class ScoreForm(PortalFormMixin, forms.Form):
         self.fields["level"].choices = level_choices(version, criterion)
         self.top = top_level(version)
         self.labels = dict(self.fields["level"].choices)
-        self.descriptions = {level["code"]: level.get("description", "") for level in version.scale}
-        if criterion.na_allowed:
-            self.descriptions[NOT_APPLICABLE] = "The requirement does not apply to this programme."
+        self.descriptions = level_descriptions(version.scale, na_allowed=criterion.na_allowed)
         top_label = self.labels.get(self.top, "")
         self.fields["rationale"].help_text = (
             f"Needed for every score except “{top_label}”: say what the evidence shows and "
             "what is missing."
         )
-
-    def level_options(self) -> list[dict[str, Any]]:
-        current = self["level"].value() or ""
-        return [
-            {
-                "value": code,
-                "label": label,
-                "description": self.descriptions.get(code, ""),
-                "checked": code == current,
-                "id": f"id_level_{index}",
-            }
-            for index, (code, label) in enumerate(self.fields["level"].choices)
-        ]
 
     def clean_revision(self) -> int:
         return self.cleaned_data.get("revision") or 0
