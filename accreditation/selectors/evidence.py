@@ -19,6 +19,7 @@ from accreditation.models import (
     Response,
 )
 from accreditation.uploads import ACCEPT_ATTRIBUTE, ACCEPTED_SUMMARY, DANGEROUS_SEGMENTS
+from qismet_portal.links import url_for_each
 
 POINTER_MAX_LENGTH = EvidenceLink._meta.get_field("pointer").max_length
 
@@ -80,9 +81,19 @@ def evidence_panel(*, application: Application, response: Response) -> dict:
     """
     links = list(
         EvidenceLink.objects.filter(response=response)
-        .select_related("document__current", "added_by")
+        .select_related("document__current")
         .order_by("created_at", "pk")
     )
+    # Each row's links from one ``reverse`` a kind, not three a row.
+    detail = url_for_each("accreditation:evidence_detail", application.pk, placeholder="document")
+    download = url_for_each(
+        "accreditation:evidence_download", application.pk, placeholder="revision"
+    )
+    unlink = url_for_each("accreditation:evidence_unlink", application.pk, placeholder="link")
+    for link in links:
+        link.detail_url = detail(link.document_id)
+        link.download_url = download(link.document.current_id)
+        link.unlink_url = unlink(link.pk)
     recent = list(
         _reusable_documents(application, response).order_by("-current__uploaded_at", "-pk")[
             :QUICK_PICKS
