@@ -23,10 +23,10 @@ from accreditation.models import (
     Recommendation,
     Score,
     SubmittedAnswer,
-    SubmittedEvidence,
 )
 from accreditation.permissions.decisions import both_assessors_completed
 from accreditation.permissions.staff import _assignments
+from accreditation.selectors.scoring import latest_answer
 from qismet_portal.links import url_for_each
 from standards.models import Criterion
 from standards.outline import outline
@@ -50,18 +50,25 @@ def moderation_assignments(application: Application):
 
 @dataclass
 class ModerationRow:
+    """One criterion of the moderation overview: the levels as codes (None: not scored or not
+    agreed yet) and their labels."""
+
     criterion: Criterion
-    lead: Score | None
-    second: Score | None
-    agreed: AgreedScore | None
+    lead_level: str | None
+    second_level: str | None
+    agreed_level: str | None
     lead_label: str = ""
     second_label: str = ""
     agreed_label: str = ""
     url: str = ""
 
     @property
+    def agreed(self) -> bool:
+        return self.agreed_level is not None
+
+    @property
     def discrepancy(self) -> bool:
-        return bool(self.lead and self.second and self.lead.level != self.second.level)
+        return bool(self.lead_level and self.second_level and self.lead_level != self.second_level)
 
 
 @dataclass
@@ -90,16 +97,16 @@ def moderation_overview(application: Application) -> ModerationOverview:
     assert both_assessors_completed(application), "scores are blind until both complete"
     lead, second = moderation_assignments(application)
     labels = level_labels(application)
-    scores = Score.objects.filter(assignment_id__in=[lead.pk, second.pk]).only(
-        "assignment_id", "criterion_id", "level"
-    )
-    by_key = {(score.assignment_id, score.criterion_id): score for score in scores}
-    agreed = {
-        score.criterion_id: score
-        for score in AgreedScore.objects.filter(application=application).only(
-            "criterion_id", "level", "revision"
-        )
+    # Levels only, as tuples: the overview shows nothing else of a score.
+    levels = {
+        (assignment_id, criterion_id): level
+        for assignment_id, criterion_id, level in Score.objects.filter(
+            assignment_id__in=[lead.pk, second.pk]
+        ).values_list("assignment_id", "criterion_id", "level")
     }
+    agreed = dict(
+        AgreedScore.objects.filter(application=application).values_list("criterion_id", "level")
+    )
     themes: dict[int, ModerationThemeRows] = {}
     total = agreed_count = discrepancies = 0
     criterion_url = url_for_each(
@@ -110,19 +117,22 @@ def moderation_overview(application: Application) -> ModerationOverview:
             criterion.theme.number,
             ModerationThemeRows(criterion.theme.number, criterion.theme.title),
         )
+        lead_level = levels.get((lead.pk, criterion.pk))
+        second_level = levels.get((second.pk, criterion.pk))
+        agreed_level = agreed.get(criterion.pk)
         row = ModerationRow(
             criterion=criterion,
-            lead=by_key.get((lead.pk, criterion.pk)),
-            second=by_key.get((second.pk, criterion.pk)),
-            agreed=agreed.get(criterion.pk),
+            lead_level=lead_level,
+            second_level=second_level,
+            agreed_level=agreed_level,
+            lead_label=labels.get(lead_level, "") if lead_level is not None else "",
+            second_label=labels.get(second_level, "") if second_level is not None else "",
+            agreed_label=labels.get(agreed_level, "") if agreed_level is not None else "",
             url=criterion_url(criterion.pk),
         )
-        row.lead_label = labels.get(row.lead.level, "") if row.lead else ""
-        row.second_label = labels.get(row.second.level, "") if row.second else ""
-        row.agreed_label = labels.get(row.agreed.level, "") if row.agreed else ""
         theme.rows.append(row)
         total += 1
-        agreed_count += row.agreed is not None
+        agreed_count += row.agreed
         discrepancies += row.discrepancy
     return ModerationOverview(
         themes=[themes[n] for n in sorted(themes)],
@@ -166,14 +176,7 @@ def moderation_criterion(application: Application, criterion_pk: int) -> Moderat
             assignment_id__in=[lead.pk, second.pk], criterion_id=criterion_pk
         )
     }
-    record = application.submission_records.order_by("-number").first()
-    answer = (
-        SubmittedAnswer.objects.filter(record=record, criterion_id=criterion_pk)
-        .prefetch_related(Prefetch("evidence", queryset=SubmittedEvidence.objects.order_by("pk")))
-        .first()
-        if record
-        else None
-    )
+    _record, answer = latest_answer(application, criterion_pk, evidence_revisions=False)
     labels = level_labels(application)
     lead_score, second_score = scores.get(lead.pk), scores.get(second.pk)
     return ModerationCriterion(

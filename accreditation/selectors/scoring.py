@@ -186,6 +186,30 @@ def latest_record(application: Application) -> SubmissionRecord | None:
     )
 
 
+def latest_answer(
+    application: Application, criterion_pk: int, *, evidence_revisions: bool = True
+) -> tuple[SubmissionRecord | None, SubmittedAnswer | None]:
+    """The latest submission record and its answer to one criterion, with the answer's
+    evidence: one query for the answer and its record (the record found by a subquery), one for
+    the evidence. Only if the record holds no answer to the criterion is the record read on its
+    own."""
+    latest = (
+        SubmissionRecord.objects.filter(application=application).order_by("-number").values("pk")
+    )
+    evidence = SubmittedEvidence.objects.order_by("pk")
+    if evidence_revisions:
+        evidence = evidence.select_related("revision")
+    answer = (
+        SubmittedAnswer.objects.filter(record_id=Subquery(latest[:1]), criterion_id=criterion_pk)
+        .select_related("record")
+        .prefetch_related(Prefetch("evidence", queryset=evidence))
+        .first()
+    )
+    if answer is not None:
+        return answer.record, answer
+    return latest_record(application), None
+
+
 def open_information_request(application: Application) -> InformationRequest | None:
     return InformationRequest.objects.filter(
         application=application, status=InformationRequestStatus.OPEN
@@ -268,9 +292,17 @@ def scoring_overview(assignment: Assignment) -> Overview:
     criteria = outline(version).criteria
     scores = {
         score.criterion_id: score
-        for score in Score.objects.filter(assignment=assignment)  # blind: own scores only
+        # Blind: own scores only. The row shows the level and when it was saved, nothing else.
+        for score in Score.objects.filter(assignment=assignment).only(
+            "pk", "assignment_id", "criterion_id", "record_id", "level", "updated_at"
+        )
     }
-    record = latest_record(application)
+    record = (
+        SubmissionRecord.objects.filter(application=application)
+        .only("pk", "application_id", "number", "submitted_at")
+        .order_by("-number")
+        .first()
+    )
     changed: set[int] = set()
     earlier = {score.record_id for score in scores.values()} - {record.pk if record else None}
     if record is not None and earlier:
@@ -378,22 +410,8 @@ def scoring_criterion_page(assignment: Assignment, criterion_pk: int) -> Criteri
         raise Http404("No such criterion in this application.")
     criterion = criteria.get(criterion_pk)
     previous, following = criteria.neighbours(criterion_pk)
-    record = latest_record(application)
-    answer = None
-    evidence: list[EvidenceItem] = []
-    if record is not None:
-        answer = (
-            SubmittedAnswer.objects.filter(record=record, criterion=criterion)
-            .prefetch_related(
-                Prefetch(
-                    "evidence",
-                    queryset=SubmittedEvidence.objects.select_related("revision").order_by("pk"),
-                )
-            )
-            .first()
-        )
-        if answer is not None:
-            evidence = [EvidenceItem(item) for item in answer.evidence.all()]
+    record, answer = latest_answer(application, criterion.pk)
+    evidence = [EvidenceItem(item) for item in answer.evidence.all()] if answer else []
     # Blind: only the viewer's own score. Its record and author are read only when shown.
     score = Score.objects.filter(assignment=assignment, criterion=criterion).first()
     labels = level_labels(version)
