@@ -48,10 +48,7 @@ class AgreedScoreForm(LevelOptionsMixin, PortalFormMixin, forms.Form):
     """Drawn by hand (``_score_fields.html``), like the assessor's score form."""
 
     level = forms.ChoiceField(label="Agreed level", widget=forms.RadioSelect)
-    rationale = _textarea(
-        "Rationale",
-        help_text="Required for any level below the top one. The provider reads it in the report.",
-    )
+    rationale = _textarea("Rationale")  # its help names the top level (set in __init__)
     strengths = _textarea("Strengths", rows=3)
     improvements = _textarea("Areas for improvement", rows=3)
     revision = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
@@ -64,6 +61,10 @@ class AgreedScoreForm(LevelOptionsMixin, PortalFormMixin, forms.Form):
         self.fields["level"].choices = choices
         self.top_level = scale[0]["code"]
         self.descriptions = level_descriptions(scale, na_allowed=na_allowed)
+        self.fields["rationale"].help_text = (
+            f"Needed for every level except “{scale[0]['label']}”. The provider reads it in the "
+            "report."
+        )
 
     def clean(self):
         cleaned = super().clean()
