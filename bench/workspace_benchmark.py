@@ -243,6 +243,12 @@ def _seed() -> dict:
             None,
         ),
     ]
+    # Planner statistics, as autovacuum would have gathered them on a live database: without
+    # them PostgreSQL plans for empty tables (a sequential scan of every file's revisions).
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
     return {
         "sessions": sessions,
         "pages": pages,
