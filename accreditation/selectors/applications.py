@@ -306,6 +306,24 @@ def response_page(application: Application, criterion_pk: int) -> ResponsePage:
     )
 
 
+def next_to_answer(application: Application, page: ResponsePage) -> Neighbour | None:
+    """Where "save and go to the next criterion" leads: the next criterion in the standard's
+    order, or, while more information is requested, the next of the criteria the assessors asked
+    about (the others cannot be changed). None after the last one."""
+    if application.status != ApplicationStatus.INFORMATION_REQUESTED:
+        return page.next
+    # Here, not at the top: the information selectors import this module.
+    from accreditation.selectors.information import reopened_criterion_ids
+
+    reopened = reopened_criterion_ids(application)
+    criteria = outline(application.version)
+    for criterion_id in criteria.criterion_ids[page.position :]:
+        if criterion_id in reopened:
+            criterion = criteria.get(criterion_id)
+            return Neighbour(criterion.pk, criterion.code, criterion.title)
+    return None
+
+
 # --- starting and signing ------------------------------------------------------------------
 
 

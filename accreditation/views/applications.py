@@ -48,6 +48,7 @@ from accreditation.selectors.applications import (
     application_list_for_user,
     application_status_counts,
     application_workspace,
+    next_to_answer,
     organisation_signatories,
     response_page,
     response_problems,
@@ -334,13 +335,19 @@ def response_edit(request: HttpRequest, pk: int, criterion_pk: int) -> HttpRespo
             else:
                 messages.success(request, f"Saved at {_saved_at(response.updated_at)}.")
                 if "save_next" in request.POST:
-                    if page.next:
+                    following = next_to_answer(application, page)
+                    if following:
                         return redirect(
                             "accreditation:response_edit",
                             pk=application.pk,
-                            criterion_pk=page.next.criterion_id,
+                            criterion_pk=following.criterion_id,
                         )
-                    messages.info(request, "That was the last criterion.")
+                    messages.info(
+                        request,
+                        "That was the last criterion the assessors asked about."
+                        if application.status == ApplicationStatus.INFORMATION_REQUESTED
+                        else "That was the last criterion.",
+                    )
                     return redirect("accreditation:application_detail", pk=application.pk)
                 return redirect(
                     "accreditation:response_edit", pk=application.pk, criterion_pk=criterion.pk
@@ -440,6 +447,7 @@ def _render_criterion_page(
         "reopened": application.status == ApplicationStatus.INFORMATION_REQUESTED
         and criterion_is_open(application, criterion.pk),
         "revision": _revision_of(application, criterion),
+        "next_to_answer": next_to_answer(application, page) if can_edit else None,
         "search": search,
         **extra,
     }

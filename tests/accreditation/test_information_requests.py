@@ -233,6 +233,43 @@ def test_only_named_criteria_reopen_for_answers():
     assert _response(stage, other).narrative != "Sneaky"
 
 
+def test_save_and_next_goes_to_the_next_criterion_asked_about(login):
+    """Between the named criteria lie others that cannot be changed: "save and go to the next"
+    skips them, and after the last named one goes back to the application."""
+    stage = in_assessment()
+    first, skipped, last = stage.criteria[0], stage.criteria[1], stage.criteria[3]
+    stage = information_requested(stage, criteria=[first, last])
+    client = login(stage.application.started_by)
+    url = reverse("accreditation:response_edit", args=[stage.application.pk, first.pk])
+    page = client.get(url).content.decode()
+    assert f"Save and go to the next criterion asked about ({last.code})" in page
+
+    def save_next(criterion):
+        response = _response(stage, criterion)
+        return client.post(
+            reverse("accreditation:response_edit", args=[stage.application.pk, criterion.pk]),
+            {
+                "narrative": "The approved policy is attached.",
+                "rating": "met",
+                "revision": response.revision,
+                "save_next": "1",
+            },
+        )
+
+    moved = save_next(first)
+    assert moved.status_code == 302
+    assert moved["Location"] == reverse(
+        "accreditation:response_edit", args=[stage.application.pk, last.pk]
+    )
+    assert skipped.pk not in {first.pk, last.pk}
+    finished = save_next(last)
+    assert finished["Location"] == reverse(
+        "accreditation:application_detail", args=[stage.application.pk]
+    )
+    shown = client.get(finished["Location"]).content.decode()
+    assert "That was the last criterion the assessors asked about." in shown
+
+
 def test_nothing_is_open_in_assessment_or_after_the_answer():
     stage = in_assessment()
     assert not criterion_is_open(stage.application, stage.criteria[0])
