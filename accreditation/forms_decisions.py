@@ -138,20 +138,38 @@ class DecisionForm(PortalFormMixin, forms.Form):
 
 
 class ConditionForm(PortalFormMixin, forms.Form):
+    """One condition. A row may be left empty (the spare rows are), so neither field is required
+    on its own; a row with one of them needs the other."""
+
     description = forms.CharField(
-        label="Condition", max_length=2_000, widget=forms.Textarea(attrs={"rows": 2})
+        label="Condition",
+        required=False,
+        max_length=2_000,
+        widget=forms.Textarea(attrs={"rows": 2}),
     )
     due_on = forms.DateField(
         label="Deadline",
+        required=False,
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         error_messages={"invalid": "Enter the deadline as a date, like 31/12/2026"},
     )
 
     def clean_due_on(self):
         due_on = self.cleaned_data["due_on"]
-        if due_on <= timezone.localdate():
+        if due_on is not None and due_on <= timezone.localdate():
             raise forms.ValidationError("The deadline must be after today")
         return due_on
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("DELETE"):
+            return cleaned
+        description = (cleaned.get("description") or "").strip()
+        if description and not cleaned.get("due_on") and "due_on" not in self.errors:
+            self.add_error("due_on", "Enter the condition's deadline")
+        if not description and cleaned.get("due_on"):
+            self.add_error("description", "Enter the condition, or clear its deadline")
+        return cleaned
 
 
 class BaseConditionFormSet(forms.BaseFormSet):
@@ -164,12 +182,19 @@ class BaseConditionFormSet(forms.BaseFormSet):
         return [
             form.cleaned_data
             for form in self.forms
-            if form.cleaned_data and not form.cleaned_data.get("DELETE")
+            if form.cleaned_data
+            and not form.cleaned_data.get("DELETE")
+            and (form.cleaned_data.get("description") or "").strip()
         ]
 
 
 ConditionFormSet = forms.formset_factory(
-    ConditionForm, formset=BaseConditionFormSet, extra=2, max_num=20, can_delete=True
+    ConditionForm,
+    formset=BaseConditionFormSet,
+    extra=2,
+    max_num=20,
+    can_delete=True,
+    can_delete_extra=False,  # a spare row is left empty, not deleted
 )
 
 

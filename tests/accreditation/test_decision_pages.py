@@ -283,6 +283,28 @@ def test_decision_page_prefills_conditions_and_refuses_an_unexplained_override(l
     assert 'role="img"' in html
 
 
+def test_spare_condition_rows_are_optional_and_a_half_filled_row_is_named(login):
+    stage = awaiting_decision(outcome="conditional", levels={"1.1": "partially_met"})
+    client = login(stage.administrator)
+    url = reverse("accreditation:decision", args=[stage.application.pk])
+    html = client.get(url).content.decode()
+    # The proposed condition fills row 0; rows 1 and 2 are spare: not required, nothing to delete.
+    assert 'name="conditions-1-description"' in html
+    spare = html[html.index('for="id_conditions-1-description"') :]
+    assert not re.match(r'[^>]*>\s*Condition\s*<span class="asteriskField">', spare)
+    assert 'name="conditions-0-DELETE"' in html and 'name="conditions-1-DELETE"' not in html
+    soon = timezone.localdate() + datetime.timedelta(days=60)
+    data = _decision_post("conditional", rows=[("Publish it.", soon)])
+    data.update({"conditions-TOTAL_FORMS": "2", "conditions-1-description": "Train the team."})
+    refused = client.post(url, data)
+    page = refused.content.decode()
+    assert refused.status_code == 200
+    assert "Enter the condition&#x27;s deadline" in page or "Enter the condition's deadline" in page
+    assert "Train the team." in page  # what was typed is kept
+    stage.refresh()
+    assert stage.application.status == ApplicationStatus.AWAITING_DECISION
+
+
 def test_provider_sends_evidence_from_the_condition_page(login, conditional_stage):
     stage = conditional_stage
     condition = Condition.objects.get()
