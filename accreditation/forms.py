@@ -276,3 +276,16 @@ class InformationRequestForm(PortalFormMixin, forms.Form):
         if due_on <= timezone.localdate():
             raise forms.ValidationError("The due date must be in the future.")
         return due_on
+
+
+class InformationRequestCancelForm(PortalFormMixin, forms.Form):
+    """Why an open request is taken back unanswered; the provider and the assessors read it."""
+
+    reason = forms.CharField(
+        label="Why is the request cancelled?",
+        max_length=2_000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="For example “Asked by mistake: the policy was in the evidence already.” The "
+        "provider and the assessors read this.",
+        error_messages={"required": "Say why the request is cancelled."},
+    )

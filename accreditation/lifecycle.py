@@ -158,6 +158,9 @@ TRANSITIONS: dict[str, Transition] = {
     "respond": Transition(
         (S.INFORMATION_REQUESTED,), (S.IN_ASSESSMENT,), "re-submitted with more information"
     ),
+    "cancel_information_request": Transition(
+        (S.INFORMATION_REQUESTED,), (S.IN_ASSESSMENT,), "taken back from the provider"
+    ),
     "begin_moderation": Transition((S.IN_ASSESSMENT,), (S.MODERATION,), "moderated"),
     "recommend": Transition((S.MODERATION,), (S.AWAITING_DECISION,), "sent for a decision"),
     "decide": Transition((S.AWAITING_DECISION,), DECIDED, "decided"),

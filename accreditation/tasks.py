@@ -324,6 +324,7 @@ def _information_request(request_id: int, status: str):
             "application__version__standard",
             "raised_by",
             "answered_record",
+            "cancelled_by",
         )
         .prefetch_related(
             Prefetch(
@@ -399,6 +400,32 @@ def notify_information_answered(request_id: int) -> int:
     send_mail(
         subject=f"[QISMET] Response received for application {application.reference}",
         message=render_to_string("accreditation/emails/information_answered.txt", context),
+        from_email=None,
+        recipient_list=recipients,
+    )
+    return len(recipients)
+
+
+@shared_task(base=OutboxTask, **RETRY)
+def notify_information_cancelled(request_id: int) -> int:
+    """Tell the provider's leads and signatories, and the assessors, that an open request was
+    taken back unanswered, and why."""
+    from accreditation.services.information import application_assessors, provider_contacts
+
+    request = _information_request(request_id, "cancelled")
+    if request is None:
+        return 0
+    application = request.application
+    recipients = _emails([*provider_contacts(application), *application_assessors(application)])
+    if not recipients:
+        return 0
+    send_mail(
+        subject=(
+            f"[QISMET] Request for more information cancelled: application {application.reference}"
+        ),
+        message=render_to_string(
+            "accreditation/emails/information_cancelled.txt", _request_context(request)
+        ),
         from_email=None,
         recipient_list=recipients,
     )

@@ -100,6 +100,11 @@ urlpatterns = [
         name="information_request_detail",
     ),
     path(
+        "<int:pk>/information-requests/<int:request_pk>/cancel/",
+        information.information_request_cancel,
+        name="information_request_cancel",
+    ),
+    path(
         "<int:pk>/submissions/<int:number>/changes/",
         information.submission_changes,
         name="submission_changes",

@@ -130,6 +130,11 @@ class Application(FSMModelMixin, TimeStampedModel):
     def respond(self) -> None:
         """The provider answered the request and submitted again."""
 
+    @transition(field=status, **_declared("cancel_information_request"))
+    def cancel_information_request(self) -> None:
+        """The request for more information was withdrawn unanswered: assessment goes on with
+        the submission the assessors have."""
+
     @transition(field=status, **_declared("begin_moderation"))
     def begin_moderation(self) -> None:
         """Both assessors finished scoring."""

@@ -252,6 +252,15 @@ class InformationRequest(TimeStampedModel):
     )
     answered_at = models.DateTimeField(null=True, blank=True)
     provider_note = models.TextField("note from the provider", blank=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    cancelled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    cancel_reason = models.TextField("why it was cancelled", blank=True)
 
     class Meta:
         ordering = ["-created_at"]

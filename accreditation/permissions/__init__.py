@@ -123,6 +123,9 @@ rules.add_perm(
     is_provider_user & is_member_of_document_applicant & is_document_open,
 )
 rules.add_perm("accreditation.request_information", is_assigned_assessor)
+# An assessor who asked by mistake, or an administrator running the assessment, may take an open
+# request back (the service checks that one is open).
+rules.add_perm("accreditation.cancel_information_request", is_assigned_assessor | is_administrator)
 rules.add_perm("accreditation.withdraw_application", is_provider_lead & is_member_of_applicant)
 rules.add_perm(
     "accreditation.lodge_appeal",

@@ -119,7 +119,7 @@ def criteria_by_theme(application: Application) -> list[ThemeCriteria]:
 def _requests(application: Application):
     return (
         InformationRequest.objects.filter(application=application)
-        .select_related("raised_by", "record", "answered_record")
+        .select_related("raised_by", "record", "answered_record", "cancelled_by")
         .prefetch_related(
             Prefetch(
                 "criteria",

@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
+from accounts.permissions import is_administrator
 from accounts.services import notify
 from accreditation.models import (
     Application,
@@ -31,6 +32,7 @@ from accreditation.models import (
 from accreditation.permissions import is_assigned_assessor
 from accreditation.tasks import (
     notify_information_answered,
+    notify_information_cancelled,
     notify_information_overdue,
     notify_information_requested,
 )
@@ -189,6 +191,72 @@ def information_request_raise(
         url=_request_url(request),
     )
     enqueue(notify_information_requested, request.pk)
+    return request
+
+
+# --- cancelling -----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def information_request_cancel(
+    *, application: Application, user: User, reason: str
+) -> InformationRequest:
+    """Take back the open request unanswered (asked by mistake, or no longer needed): an
+    assessor who accepted the application, or an administrator, with a reason. The application
+    goes back to assessment with the submission the assessors already have; the criteria the
+    request re-opened close again (anything the provider changed meanwhile stays in their draft,
+    unsent). The provider and the assessors are told."""
+    locked = Application.objects.select_for_update().get(pk=application.pk)
+    if not (is_assigned_assessor(user, locked) or is_administrator(user)):
+        raise DomainError(
+            f"Only an assessor of application {locked.reference} or an administrator can cancel "
+            "its request for more information."
+        )
+    request = (
+        InformationRequest.objects.select_for_update()
+        .filter(application=locked, status=InformationRequestStatus.OPEN)
+        .first()
+    )
+    if request is None:
+        raise DomainError(
+            f"Application {locked.reference} has no open request for more information to cancel."
+        )
+    reason = reason.replace("\r\n", "\n").strip()
+    if not reason:
+        raise DomainError("Say why the request is cancelled: the provider reads it.")
+    if len(reason) > NOTE_MAX:
+        raise DomainError(f"Keep the reason to {NOTE_MAX} characters or fewer.")
+    moved = application_transition(
+        application=locked,
+        transition="cancel_information_request",
+        actor=user,
+        reason=reason,
+        detail=f"Request for more information of {_date(request.created_at.date())} cancelled",
+    )
+    request.status = InformationRequestStatus.CANCELLED
+    request.cancelled_at = timezone.now()
+    request.cancelled_by = user
+    request.cancel_reason = reason
+    request.save(
+        update_fields=["status", "cancelled_at", "cancelled_by", "cancel_reason", "updated_at"]
+    )
+    notify(
+        users=provider_contacts(moved),
+        message=(
+            f"The request for more information on application {moved.reference} has been "
+            "cancelled: nothing more is needed from you for it."
+        ),
+        url=_request_url(request),
+    )
+    notify(
+        users=[other for other in application_assessors(moved) if other.pk != user.pk],
+        message=(
+            f"The request for more information on application {moved.reference} has been "
+            "cancelled; assessment goes on with the submission you have."
+        ),
+        url=_request_url(request),
+    )
+    enqueue(notify_information_cancelled, request.pk)
     return request
 
 

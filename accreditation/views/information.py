@@ -9,10 +9,11 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
 
 from accounts.permissions import is_provider_user
-from accreditation.forms import InformationRequestForm
-from accreditation.models import Application, ApplicationStatus
+from accreditation.forms import InformationRequestCancelForm, InformationRequestForm
+from accreditation.models import Application, ApplicationStatus, InformationRequestStatus
 from accreditation.selectors.applications import application_for_user
 from accreditation.selectors.information import (
     answered_request_for_record,
@@ -26,6 +27,7 @@ from standards.models import Criterion
 
 VIEW = "accreditation.view_application"
 REQUEST = "accreditation.request_information"
+CANCEL = "accreditation.cancel_information_request"
 
 
 def _application(request: HttpRequest, pk: int, perm: str = VIEW) -> Application:
@@ -83,7 +85,20 @@ def information_request_new(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def information_request_detail(request: HttpRequest, pk: int, request_pk: int) -> HttpResponse:
     application = _application(request, pk)
+    return _detail_page(request, application, request_pk)
+
+
+def _detail_page(
+    request: HttpRequest,
+    application: Application,
+    request_pk: int,
+    cancel_form: InformationRequestCancelForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
     information = information_request_in(application=application, request_pk=request_pk)
+    can_cancel = information.status == InformationRequestStatus.OPEN and request.user.has_perm(
+        CANCEL, application
+    )
     return render(
         request,
         "accreditation/information_request_detail.html",
@@ -93,8 +108,47 @@ def information_request_detail(request: HttpRequest, pk: int, request_pk: int) -
             "criteria": list(information.criteria.all()),
             "is_provider_view": is_provider_user(request.user),
             "can_respond": request.user.has_perm("accreditation.submit_application", application),
+            "can_cancel": can_cancel,
+            "cancel_form": (cancel_form or InformationRequestCancelForm()) if can_cancel else None,
         },
+        status=status,
     )
+
+
+@login_required
+@require_POST
+def information_request_cancel(request: HttpRequest, pk: int, request_pk: int) -> HttpResponse:
+    application = _application(request, pk, CANCEL)
+    information = information_request_in(application=application, request_pk=request_pk)
+    if information.status != InformationRequestStatus.OPEN:
+        messages.info(
+            request,
+            f"This request is {information.get_status_display().lower()}: there is nothing to "
+            "cancel.",
+        )
+        return redirect(
+            "accreditation:information_request_detail", pk=application.pk, request_pk=request_pk
+        )
+    form = InformationRequestCancelForm(request.POST)
+    if form.is_valid():
+        try:
+            services.information_request_cancel(
+                application=application, user=request.user, reason=form.cleaned_data["reason"]
+            )
+        except DomainError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(
+                request,
+                "Request cancelled. The provider and the assessors have been told, and the "
+                "criteria it re-opened are closed again.",
+            )
+            return redirect(
+                "accreditation:information_request_detail",
+                pk=application.pk,
+                request_pk=request_pk,
+            )
+    return _detail_page(request, application, request_pk, cancel_form=form, status=400)
 
 
 @login_required

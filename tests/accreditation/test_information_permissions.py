@@ -24,7 +24,12 @@ from .test_applications import document_add, evidence_add, member, signatory_of
 
 pytestmark = pytest.mark.django_db
 
-INFORMATION_URLS = {"information_request_new", "information_request_detail", "submission_changes"}
+INFORMATION_URLS = {
+    "information_request_new",
+    "information_request_detail",
+    "information_request_cancel",
+    "submission_changes",
+}
 ROLES = [
     "anonymous",
     "provider_lead",
@@ -140,6 +145,46 @@ def test_raising_by_post_is_refused_to_all_but_the_assigned_assessor(role, login
     else:
         assert page.status_code == EXPECTED[role][0]
         assert not InformationRequest.objects.exists()
+
+
+#: Cancelling an open request by POST: who may, and what the others get.
+CANCEL_EXPECTED = {
+    "anonymous": 302,
+    "provider_lead": 403,
+    "provider_contributor": 403,
+    "provider_b": 404,
+    "unassigned_assessor": 404,
+    "offered_assessor": 404,
+    "assigned_assessor": 302,
+    "administrator": 302,
+}
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_cancelling_by_post_only_for_assessors_and_administrators(role, login):
+    stage = information_requested()
+    user = _user(role, stage)
+    request = InformationRequest.objects.get(application=stage.application)
+    url = reverse(
+        "accreditation:information_request_cancel", args=[stage.application.pk, request.pk]
+    )
+    client = login(user)
+    assert client.get(url).status_code in (302, 403, 404, 405)  # never a page of its own
+    page = client.post(url, {"reason": "Asked by mistake."})
+    assert page.status_code == CANCEL_EXPECTED[role], role
+    request.refresh_from_db()
+    stage.refresh()
+    if role in ("assigned_assessor", "administrator"):
+        assert page["Location"] == reverse(
+            "accreditation:information_request_detail", args=[stage.application.pk, request.pk]
+        )
+        assert request.status == "cancelled" and request.cancelled_by == user
+        assert stage.application.status == "in_assessment"
+    else:
+        if role == "anonymous":
+            assert "login" in page["Location"]
+        assert request.status == "open" and request.cancelled_at is None
+        assert stage.application.status == "information_requested"
 
 
 def test_the_form_offers_criteria_by_theme_and_refuses_a_past_date(login):

@@ -31,6 +31,7 @@ from accreditation.selectors.submissions import submission_records_for
 from accreditation.services import evidence as evidence_services
 from accreditation.services.applications import response_save
 from accreditation.services.information import (
+    information_request_cancel,
     information_request_default_due_on,
     information_request_raise,
     information_requests_overdue_flag,
@@ -268,6 +269,84 @@ def test_save_and_next_goes_to_the_next_criterion_asked_about(login):
     )
     shown = client.get(finished["Location"]).content.decode()
     assert "That was the last criterion the assessors asked about." in shown
+
+
+def test_an_assessor_cancels_an_open_request(django_capture_on_commit_callbacks):
+    stage = information_requested()
+    named = stage.criteria[0]
+    assert criterion_is_open(stage.application, named)
+    with django_capture_on_commit_callbacks(execute=True):
+        cancelled = information_request_cancel(
+            application=stage.application,
+            user=stage.lead.assessor,
+            reason="Asked by mistake: the policy is in the evidence.",
+        )
+    stage.refresh()
+    assert stage.application.status == ApplicationStatus.IN_ASSESSMENT
+    assert cancelled.status == InformationRequestStatus.CANCELLED
+    assert cancelled.cancelled_by == stage.lead.assessor and cancelled.cancelled_at
+    assert not criterion_is_open(stage.application, named)
+    event = ApplicationEvent.objects.filter(application=stage.application).latest("pk")
+    assert event.to_status == "in_assessment" and "Asked by mistake" in event.reason
+    provider = stage.application.started_by
+    assert Notification.objects.filter(user=provider, message__contains="cancelled").exists()
+    # The other assessor is told in the portal; whoever cancelled is not.
+    assert Notification.objects.filter(
+        user=stage.second.assessor, message__contains="cancelled"
+    ).exists()
+    assert not Notification.objects.filter(
+        user=stage.lead.assessor, message__contains="has been cancelled"
+    ).exists()
+    email = next(m for m in mail.outbox if "cancelled" in m.subject)
+    assert provider.email in email.to and stage.second.assessor.email in email.to
+    assert "Asked by mistake: the policy is in the evidence." in email.body
+    # A new request can be raised afterwards (the one-open-request rule is satisfied).
+    assert _raise(stage, criteria=stage.criteria[1:2]).status == InformationRequestStatus.OPEN
+
+
+def test_cancelling_is_refused_without_a_reason_an_open_request_or_the_right(login):
+    stage = information_requested()
+    with pytest.raises(DomainError, match="Say why"):
+        information_request_cancel(
+            application=stage.application, user=stage.lead.assessor, reason="  "
+        )
+    with pytest.raises(DomainError, match="Only an assessor"):
+        information_request_cancel(
+            application=stage.application, user=stage.application.started_by, reason="No."
+        )
+    information_request_cancel(
+        application=stage.application, user=stage.administrator, reason="Not needed."
+    )
+    with pytest.raises(DomainError, match="no open request"):
+        information_request_cancel(
+            application=stage.application, user=stage.lead.assessor, reason="Again."
+        )
+
+
+def test_the_request_page_offers_cancelling_and_keeps_a_refused_reason(login):
+    stage = information_requested()
+    request = InformationRequest.objects.get(application=stage.application)
+    detail = reverse(
+        "accreditation:information_request_detail", args=[stage.application.pk, request.pk]
+    )
+    cancel = reverse(
+        "accreditation:information_request_cancel", args=[stage.application.pk, request.pk]
+    )
+    assessor = login(stage.lead.assessor)
+    assert "Cancel this request" in assessor.get(detail).content.decode()
+    assert (
+        "Cancel this request"
+        not in login(stage.application.started_by).get(detail).content.decode()
+    )
+    refused = assessor.post(cancel, {"reason": ""})
+    assert refused.status_code == 400
+    assert "Say why the request is cancelled." in refused.content.decode()
+    done = assessor.post(cancel, {"reason": "Asked by mistake."}, follow=True)
+    page = done.content.decode()
+    assert "Request cancelled." in page
+    assert "Asked by mistake." in page and "Cancel this request" not in page
+    provider_page = login(stage.application.started_by).get(detail).content.decode()
+    assert "Cancelled" in provider_page and "Asked by mistake." in provider_page
 
 
 def test_nothing_is_open_in_assessment_or_after_the_answer():

@@ -32,6 +32,7 @@ ALLOWED = {
     (SUBMITTED, "return_to_provider"): {RETURNED},
     (ASSESSING, "request_information"): {INFO},
     (INFO, "respond"): {ASSESSING},
+    (INFO, "cancel_information_request"): {ASSESSING},
     (ASSESSING, "begin_moderation"): {MODERATION},
     (MODERATION, "recommend"): {AWAITING},
     (AWAITING, "decide"): {ACCREDITED, CONDITIONAL, NOT_ACCREDITED},
