@@ -87,3 +87,39 @@ def test_information_pages(size, page, live_server, sign_in, screenshot, assert_
         live_server.url + reverse("accreditation:application_detail", args=[stage.application.pk])
     )
     screenshot(f"information-assessor-application-{size}")
+
+
+@pytest.mark.parametrize("size", WIDTHS)
+def test_an_assessor_cancels_a_request(
+    size, page, live_server, sign_in, screenshot, assert_accessible
+):
+    page.set_viewport_size(WIDTHS[size])
+    stage = information_requested(criteria_per_theme=2)
+    request = InformationRequest.objects.get(application=stage.application)
+    sign_in(stage.lead.assessor)
+    page.goto(
+        live_server.url
+        + reverse(
+            "accreditation:information_request_detail", args=[stage.application.pk, request.pk]
+        )
+    )
+    page.get_by_text("Cancel this request").click()
+    page.on("dialog", lambda dialog: dialog.accept())
+    page.get_by_role("button", name="Cancel the request").click()
+    # Refused without a reason: the section stays open with the message beside the field.
+    field = page.get_by_label("Why is the request cancelled?")
+    field.wait_for()
+    assert "Say why the request is cancelled." in page.content()
+    screenshot(f"information-cancel-refused-{size}")
+    assert_accessible("request page, cancel refused")
+    field.fill("Asked by mistake: the policy is in the evidence already.")
+    page.get_by_role("button", name="Cancel the request").click()
+    page.get_by_text("Request cancelled.").wait_for()
+    text = page.locator("main").inner_text()
+    assert "Asked by mistake: the policy is in the evidence already." in text
+    assert "Cancel this request" not in text
+    screenshot(f"information-cancelled-{size}")
+    assert_accessible("request page, cancelled")
+    assert page.evaluate("document.documentElement.scrollWidth") <= WIDTHS[size]["width"]
+    request.refresh_from_db()
+    assert request.status == "cancelled"
