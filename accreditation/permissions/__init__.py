@@ -136,6 +136,12 @@ rules.add_perm(
     is_member_of_applicant | is_administrator | is_assigned_assessor,
 )
 rules.add_perm("accreditation.score_application", is_assigned_assessor)
+# The evidence library is the provider's working folder: it holds files not yet submitted.
+# Assessors read what was submitted (the submission record, on the scoring pages), never it.
+rules.add_perm(
+    "accreditation.view_evidence_library",
+    is_member_of_applicant | is_administrator | is_appeal_reviewer,
+)
 
 from . import certificates as _certificates  # noqa: E402, F401  (registers the certificate rules)
 from . import decisions as _decisions  # noqa: E402, F401  (registers the moderation and decision rules)

@@ -184,6 +184,7 @@ def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "workspace": workspace,
         "can_edit": user.has_perm(EDIT, application),
         "can_submit": can_submit,
+        "can_see_library": user.has_perm("accreditation.view_evidence_library", application),
         "can_withdraw": (
             application.status in TRANSITIONS["withdraw"].sources
             and user.has_perm(WITHDRAW, application)
@@ -213,7 +214,14 @@ def application_history(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "accreditation/application_history.html",
-        {"application": application, "page": page, "events": page.object_list},
+        {
+            "application": application,
+            "page": page,
+            "events": page.object_list,
+            "can_see_library": request.user.has_perm(
+                "accreditation.view_evidence_library", application
+            ),
+        },
     )
 
 

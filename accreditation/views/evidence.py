@@ -54,6 +54,7 @@ EDIT = "accreditation.edit_application"
 DOWNLOAD = "accreditation.download_evidence"
 CHANGE_RESPONSE = "accreditation.change_response"
 REPLACE = "accreditation.replace_evidence"
+VIEW_LIBRARY = "accreditation.view_evidence_library"
 
 
 def _scoped_application(request: HttpRequest, pk: int, **_kwargs) -> Application:
@@ -63,6 +64,15 @@ def _scoped_application(request: HttpRequest, pk: int, **_kwargs) -> Application
         cached = get_object_or_404(applications_for_user(request.user), pk=pk)
         request._evidence_application = cached
     return cached
+
+
+def _library_application(request: HttpRequest, pk: int) -> Application:
+    """As ``_scoped_application``, for the evidence library and a file's page: refused (403) to
+    assessors, who read what was submitted, not the provider's working files."""
+    application = _scoped_application(request, pk)
+    if not request.user.has_perm(VIEW_LIBRARY, application):
+        raise PermissionDenied
+    return application
 
 
 def _criterion_url(application: Application, criterion_id: int) -> str:
@@ -192,7 +202,7 @@ def _safe_next(request: HttpRequest, default: str) -> str:
 @require_GET
 @permission_required(VIEW, _scoped_application)
 def evidence_library(request: HttpRequest, pk: int) -> HttpResponse:
-    application = _scoped_application(request, pk)
+    application = _library_application(request, pk)
     return render(
         request,
         "accreditation/evidence/evidence_library.html",
@@ -245,7 +255,7 @@ def _render_detail(
 @require_GET
 @permission_required(VIEW, _scoped_application)
 def evidence_detail(request: HttpRequest, pk: int, document_pk: int) -> HttpResponse:
-    application = _scoped_application(request, pk)
+    application = _library_application(request, pk)
     document = selectors.evidence_document(application=application, document_pk=document_pk)
     document.application = application
     return _render_detail(request, application, document)

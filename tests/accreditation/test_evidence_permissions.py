@@ -153,3 +153,31 @@ def test_get_is_not_allowed_on_changes(login, provider_user, evidence):
     assert login(provider_user).get(url).status_code == 405
     _, url, _ = urls(*evidence)["unlink"]
     assert login(provider_user).get(url).status_code == 405
+
+
+def test_an_assigned_assessor_never_sees_the_providers_working_files(login, private_storage):
+    """The library and a file's page show the provider's working files, including ones never
+    submitted: refused to the application's own assessors, who read the submission record (the
+    download of a submitted file stays theirs, on the scoring pages)."""
+    from accreditation.models import SubmittedEvidence
+    from tests.accreditation.journey import in_assessment
+
+    stage = in_assessment()
+    application = stage.application
+    submitted = SubmittedEvidence.objects.filter(answer__record__application=application).first()
+    assessor = login(stage.lead.assessor)
+    library = reverse("accreditation:evidence_library", args=[application.pk])
+    detail = reverse(
+        "accreditation:evidence_detail", args=[application.pk, submitted.revision.document_id]
+    )
+    assert assessor.get(library).status_code == 403
+    assert assessor.get(detail).status_code == 403
+    page = assessor.get(reverse("accreditation:application_detail", args=[application.pk]))
+    assert page.status_code == 200 and library not in page.content.decode()
+    download = reverse(
+        "accreditation:evidence_download", args=[application.pk, submitted.revision_id]
+    )
+    assert assessor.get(download).status_code == 200
+    # The provider and administrators still have it.
+    assert login(application.started_by).get(library).status_code == 200
+    assert login(stage.administrator).get(library).status_code == 200
