@@ -85,17 +85,17 @@ def information_request_new(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def information_request_detail(request: HttpRequest, pk: int, request_pk: int) -> HttpResponse:
     application = _application(request, pk)
-    return _detail_page(request, application, request_pk)
+    information = information_request_in(application=application, request_pk=request_pk)
+    return _detail_page(request, application, information)
 
 
 def _detail_page(
     request: HttpRequest,
     application: Application,
-    request_pk: int,
+    information,
     cancel_form: InformationRequestCancelForm | None = None,
     status: int = 200,
 ) -> HttpResponse:
-    information = information_request_in(application=application, request_pk=request_pk)
     can_cancel = information.status == InformationRequestStatus.OPEN and request.user.has_perm(
         CANCEL, application
     )
@@ -148,7 +148,7 @@ def information_request_cancel(request: HttpRequest, pk: int, request_pk: int) -
                 pk=application.pk,
                 request_pk=request_pk,
             )
-    return _detail_page(request, application, request_pk, cancel_form=form, status=400)
+    return _detail_page(request, application, information, cancel_form=form, status=400)
 
 
 @login_required
