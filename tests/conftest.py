@@ -84,7 +84,7 @@ def _forget_what_was_remembered():
     """Published versions are read once per process (standards.outline, and what renewals show
     of them); tests reuse primary keys between databases, so each test starts with nothing
     remembered, and with an empty cache."""
-    from django.core.cache import cache
+    from django.core.cache import cache, caches
 
     from accreditation.selectors import renewals
     from standards import outline
@@ -94,6 +94,7 @@ def _forget_what_was_remembered():
     # Rate limits (sign-in, passkeys, password resets) count in the cache: each test starts
     # with none counted, whichever tests ran before it in this process.
     cache.clear()
+    caches["immutable"].clear()
     yield
     outline.clear()
     renewals.clear()

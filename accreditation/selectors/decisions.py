@@ -102,10 +102,15 @@ def moderation_overview(application: Application) -> ModerationOverview:
         (assignment_id, criterion_id): level
         for assignment_id, criterion_id, level in Score.objects.filter(
             assignment_id__in=[lead.pk, second.pk]
-        ).values_list("assignment_id", "criterion_id", "level")
+        )
+        # Keyed, so unordered: the models' default order would join criteria and themes.
+        .order_by()
+        .values_list("assignment_id", "criterion_id", "level")
     }
     agreed = dict(
-        AgreedScore.objects.filter(application=application).values_list("criterion_id", "level")
+        AgreedScore.objects.filter(application=application)
+        .order_by()
+        .values_list("criterion_id", "level")
     )
     themes: dict[int, ModerationThemeRows] = {}
     total = agreed_count = discrepancies = 0
@@ -174,7 +179,7 @@ def moderation_criterion(application: Application, criterion_pk: int) -> Moderat
         score.assignment_id: score
         for score in Score.objects.filter(
             assignment_id__in=[lead.pk, second.pk], criterion_id=criterion_pk
-        )
+        ).order_by()  # keyed: the default order would join criteria and themes
     }
     _record, answer = latest_answer(application, criterion_pk, evidence_revisions=False)
     labels = level_labels(application)
@@ -183,8 +188,11 @@ def moderation_criterion(application: Application, criterion_pk: int) -> Moderat
         criterion=criterion,
         lead=lead_score,
         second=second_score,
+        # One at most per criterion (a unique constraint): by primary key, not the default order,
+        # which would join criteria and themes.
         agreed=AgreedScore.objects.filter(application=application, criterion_id=criterion_pk)
         .select_related("agreed_by")
+        .order_by("pk")
         .first(),
         answer=answer,
         lead_label=labels.get(lead_score.level, "") if lead_score else "",

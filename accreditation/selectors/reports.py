@@ -317,9 +317,9 @@ def detail_panel(application: Application, user) -> dict:
     once there is a decision; for the provider's members, the reports shared with them."""
     if not user.has_perm("accreditation.view_reports", application):
         return {}
+    if application.status not in REPORTABLE_STATUSES:
+        return {}  # no report is made before a decision (services.reports refuses it)
     if user.has_perm("accreditation.share_report", None):
-        if application.status not in REPORTABLE_STATUSES:
-            return {}
         count = application.reports.filter(kind__in=REPORT_KINDS).count()
         return {"reports_panel": {"staff": True, "count": count}}
     shared = reports_for(application, shared_only=True)

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from django.core.cache import caches
 from django.db.models import Count, IntegerField, OuterRef, Prefetch, Q, Subquery
 from django.http import Http404
 from django.urls import NoReverseMatch, reverse
@@ -177,37 +178,70 @@ def level_labels(version: StandardVersion) -> dict[str, str]:
     return labels
 
 
+def _remembered(application: Application, key: str, read):
+    """What ``read()`` returns for the application's latest submission record, kept by each
+    process (``caches["immutable"]``).
+
+    A record and its answers never change once written (the database refuses it), and every
+    submission sets ``application.submitted_at`` and writes its record with that same time; so
+    the key is the application, that time and ``key``, and pages read the latest record's parts
+    from the database once, not on every request. ``read()`` returns ``(record, value)``; only a
+    record whose time matches the application's is kept, so one written after ``application``
+    was read is shown but never remembered in its place. Every call returns fresh instances
+    (the cache keeps them pickled), so callers may annotate them.
+    """
+    if application.submitted_at is None:
+        return read()
+    name = f"latest:{application.pk}:{application.submitted_at.isoformat()}:{key}"
+    remembered = caches["immutable"].get(name)
+    if remembered is None:
+        remembered = read()
+        record = remembered[0]
+        if record is not None and record.submitted_at == application.submitted_at:
+            caches["immutable"].set(name, remembered)
+    return remembered
+
+
 def latest_record(application: Application) -> SubmissionRecord | None:
-    return (
-        SubmissionRecord.objects.filter(application=application)
-        .select_related("submitted_by")
-        .order_by("-number")
-        .first()
-    )
+    """The application's latest submission record (its own row: people's names are read where
+    they are shown, so a cached record never carries a stale one)."""
+
+    def read():
+        record = SubmissionRecord.objects.filter(application=application).order_by("-number")
+        return record.first(), None
+
+    return _remembered(application, "record", read)[0]
 
 
 def latest_answer(
     application: Application, criterion_pk: int, *, evidence_revisions: bool = True
 ) -> tuple[SubmissionRecord | None, SubmittedAnswer | None]:
     """The latest submission record and its answer to one criterion, with the answer's
-    evidence: one query for the answer and its record (the record found by a subquery), one for
-    the evidence. Only if the record holds no answer to the criterion is the record read on its
-    own."""
-    latest = (
-        SubmissionRecord.objects.filter(application=application).order_by("-number").values("pk")
-    )
-    evidence = SubmittedEvidence.objects.order_by("pk")
-    if evidence_revisions:
-        evidence = evidence.select_related("revision")
-    answer = (
-        SubmittedAnswer.objects.filter(record_id=Subquery(latest[:1]), criterion_id=criterion_pk)
-        .select_related("record")
-        .prefetch_related(Prefetch("evidence", queryset=evidence))
-        .first()
-    )
-    if answer is not None:
-        return answer.record, answer
-    return latest_record(application), None
+    evidence (and each file's revision, unless ``evidence_revisions`` is False). After the
+    first request, no query (``_remembered``)."""
+
+    def read():
+        latest = (
+            SubmissionRecord.objects.filter(application=application)
+            .order_by("-number")
+            .values("pk")
+        )
+        evidence = SubmittedEvidence.objects.order_by("pk")
+        if evidence_revisions:
+            evidence = evidence.select_related("revision")
+        answer = (
+            SubmittedAnswer.objects.filter(
+                record_id=Subquery(latest[:1]), criterion_id=criterion_pk
+            )
+            .select_related("record")
+            .prefetch_related(Prefetch("evidence", queryset=evidence))
+            .first()
+        )
+        if answer is not None:
+            return answer.record, answer
+        return latest_record(application), None
+
+    return _remembered(application, f"answer:{criterion_pk}:{int(evidence_revisions)}", read)
 
 
 def open_information_request(application: Application) -> InformationRequest | None:
@@ -293,16 +327,11 @@ def scoring_overview(assignment: Assignment) -> Overview:
     scores = {
         score.criterion_id: score
         # Blind: own scores only. The row shows the level and when it was saved, nothing else.
-        for score in Score.objects.filter(assignment=assignment).only(
-            "pk", "assignment_id", "criterion_id", "record_id", "level", "updated_at"
-        )
+        for score in Score.objects.filter(assignment=assignment)
+        .order_by()  # keyed: the default order would join criteria and themes
+        .only("pk", "assignment_id", "criterion_id", "record_id", "level", "updated_at")
     }
-    record = (
-        SubmissionRecord.objects.filter(application=application)
-        .only("pk", "application_id", "number", "submitted_at")
-        .order_by("-number")
-        .first()
-    )
+    record = latest_record(application)
     changed: set[int] = set()
     earlier = {score.record_id for score in scores.values()} - {record.pk if record else None}
     if record is not None and earlier:
@@ -337,7 +366,12 @@ def scoring_overview(assignment: Assignment) -> Overview:
         assignment=assignment,
         record=record,
         themes=list(themes.values()),
-        open_request=open_information_request(application),
+        # A request is open only while the application waits for the provider's answer.
+        open_request=(
+            open_information_request(application)
+            if application.status == ApplicationStatus.INFORMATION_REQUESTED
+            else None
+        ),
     )
 
 
@@ -413,7 +447,9 @@ def scoring_criterion_page(assignment: Assignment, criterion_pk: int) -> Criteri
     record, answer = latest_answer(application, criterion.pk)
     evidence = [EvidenceItem(item) for item in answer.evidence.all()] if answer else []
     # Blind: only the viewer's own score. Its record and author are read only when shown.
-    score = Score.objects.filter(assignment=assignment, criterion=criterion).first()
+    # One at most (a unique constraint): by primary key, not the default order (which joins
+    # criteria and themes).
+    score = Score.objects.filter(assignment=assignment, criterion=criterion).order_by("pk").first()
     labels = level_labels(version)
     page = CriterionPage(
         assignment=assignment,

@@ -127,6 +127,16 @@ if REDIS_URL:
     DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# What can never change once written (a submission record's answers and the files they name:
+# the database refuses any change to them) is kept by each process once read, so the pages that
+# show it ask the database once. Local memory in every environment: nothing is ever invalidated,
+# so nothing needs sharing between processes, and a Redis outage cannot touch it.
+CACHES["immutable"] = {
+    "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+    "LOCATION": "immutable",
+    "TIMEOUT": None,
+    "OPTIONS": {"MAX_ENTRIES": env.int("IMMUTABLE_CACHE_ENTRIES", default=4000)},
+}
 
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [

@@ -633,3 +633,44 @@ def test_the_assessor_home_is_flat_in_assignments(db, login, count, django_asser
     client.get("/")
     with django_assert_max_num_queries(10):
         assert client.get("/").status_code == 200
+
+
+def test_a_remembered_answer_is_read_once_and_never_outlives_a_new_submission(db, login):
+    """The latest record's answer is kept per process once read (records never change): the
+    page reads it from the database once, and a re-submission, which makes a new record, is
+    shown at once."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from accreditation.models import Response
+
+    from .test_applications import submit
+
+    stage = in_assessment()
+    criterion = stage.criteria[0]
+    client = login(stage.lead.assessor)
+    url = reverse("accreditation:scoring_criterion", args=[stage.application.pk, criterion.pk])
+    with CaptureQueriesContext(connection) as first:
+        assert b"We do this; see the policy." in client.get(url).content
+    with CaptureQueriesContext(connection) as again:
+        assert b"We do this; see the policy." in client.get(url).content
+
+    def record_reads(queries):
+        tables = ('"accreditation_submittedanswer"', '"accreditation_submissionrecord"')
+        return [q for q in queries if any(f"FROM {table}" in q["sql"] for table in tables)]
+
+    assert record_reads(first.captured_queries), "the first request reads the answer"
+    assert not record_reads(again.captured_queries)
+    assert len(again.captured_queries) < len(first.captured_queries)
+
+    application_transition(
+        application=stage.application, transition="request_information", actor=None
+    )
+    Response.objects.filter(application=stage.application, criterion=criterion).update(
+        narrative="Now with a policy, see page 3."
+    )
+    submit(stage.refresh().application)
+    page = client.get(url)
+    assert b"Now with a policy, see page 3." in page.content
+    assert b"We do this; see the policy." not in page.content
+    assert b"From submission 2" in page.content
