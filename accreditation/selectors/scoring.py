@@ -29,6 +29,7 @@ from accreditation.models import (
     Application,
     Assignment,
     AssignmentStatus,
+    EvidenceRevision,
     InformationRequest,
     InformationRequestStatus,
     Score,
@@ -241,7 +242,29 @@ def latest_answer(
             return answer.record, answer
         return latest_record(application), None
 
-    return _remembered(application, f"answer:{criterion_pk}:{int(evidence_revisions)}", read)
+    record, answer = _remembered(
+        application, f"answer:{criterion_pk}:{int(evidence_revisions)}", read
+    )
+    if evidence_revisions and answer is not None:
+        _read_warnings_afresh(answer)
+    return record, answer
+
+
+def _read_warnings_afresh(answer: SubmittedAnswer) -> None:
+    """A file revision's content warnings are the one part of it that can change after it was
+    stored (``manage.py evidence_inspect`` checks stored files again), so they are read from the
+    database on every request, never taken from what was remembered. One light query, only when
+    the answer names files."""
+    items = list(answer.evidence.all())
+    if not items:
+        return
+    fresh = dict(
+        EvidenceRevision.objects.filter(pk__in=[item.revision_id for item in items]).values_list(
+            "pk", "content_warnings"
+        )
+    )
+    for item in items:
+        item.revision.content_warnings = fresh.get(item.revision_id, [])
 
 
 def open_information_request(application: Application) -> InformationRequest | None:

@@ -663,6 +663,19 @@ def test_a_remembered_answer_is_read_once_and_never_outlives_a_new_submission(db
     assert not record_reads(again.captured_queries)
     assert len(again.captured_queries) < len(first.captured_queries)
 
+    # A file's content warnings can change after it was stored (evidence_inspect checks stored
+    # files again): they are never taken from what was remembered.
+    from accreditation.models import EvidenceRevision, SubmittedEvidence
+
+    named = SubmittedEvidence.objects.filter(
+        answer__record__application=stage.application, answer__criterion=criterion
+    ).values_list("revision_id", flat=True)
+    assert named, "the seeded answer names a file"
+    EvidenceRevision.objects.filter(pk__in=list(named)).update(
+        content_warnings=["It contains JavaScript, which could run when the file is opened."]
+    )
+    assert b"It contains JavaScript" in client.get(url).content
+
     application_transition(
         application=stage.application, transition="request_information", actor=None
     )
