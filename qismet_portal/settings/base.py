@@ -94,7 +94,10 @@ TEMPLATES = [
                 "qismet_portal.context_processors.portal",
                 "accounts.context_processors.notifications",
             ],
-            "libraries": {"portal_forms": "qismet_portal.templatetags.portal_forms"},
+            "libraries": {
+                "portal_forms": "qismet_portal.templatetags.portal_forms",
+                "portal_layout": "qismet_portal.templatetags.portal_layout",
+            },
         },
     },
 ]
