@@ -69,6 +69,28 @@ def _reusable_documents(application: Application, response: Response) -> QuerySe
     )
 
 
+# What the panel shows of each link and quick pick (evidence/_panel.html, _reuse_choice.html):
+# read nothing else, the page is drawn on every visit to a criterion.
+_PANEL_LINK_FIELDS = (
+    "pk",
+    "pointer",
+    "response_id",
+    "document_id",
+    "document__current_id",
+    "document__current__original_name",
+    "document__current__size",
+    "document__current__number",
+    "document__current__content_warnings",
+)
+_QUICK_PICK_FIELDS = (
+    "pk",
+    "current_id",
+    "current__original_name",
+    "current__size",
+    "current__uploaded_at",
+)
+
+
 def evidence_panel(*, application: Application, response: Response) -> dict:
     """The evidence of one criterion, for ``accreditation/evidence/_panel.html``.
 
@@ -82,6 +104,7 @@ def evidence_panel(*, application: Application, response: Response) -> dict:
     links = list(
         EvidenceLink.objects.filter(response=response)
         .select_related("document__current")
+        .only(*_PANEL_LINK_FIELDS)
         .order_by("created_at", "pk")
     )
     # Each row's links from one ``reverse`` a kind, not three a row.
@@ -95,9 +118,9 @@ def evidence_panel(*, application: Application, response: Response) -> dict:
         link.download_url = download(link.document.current_id)
         link.unlink_url = unlink(link.pk)
     recent = list(
-        _reusable_documents(application, response).order_by("-current__uploaded_at", "-pk")[
-            :QUICK_PICKS
-        ]
+        _reusable_documents(application, response)
+        .only(*_QUICK_PICK_FIELDS)
+        .order_by("-current__uploaded_at", "-pk")[:QUICK_PICKS]
     )
     used = evidence_used_bytes(application)
     quota = settings.EVIDENCE_APPLICATION_QUOTA_BYTES
