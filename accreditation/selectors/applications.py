@@ -8,7 +8,6 @@ Python from rows already loaded.
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, field
 
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
@@ -30,6 +29,7 @@ from accreditation.models import (
 from accreditation.permissions.staff import is_assigned_assessor
 from providers.models import Programme
 from providers.selectors import membership_for_user
+from qismet_portal.fragments import fingerprint
 from standards.models import StandardVersion, Theme
 from standards.outline import outline
 
@@ -217,17 +217,23 @@ class Workspace:
     @property
     def digest(self) -> str:
         """A fingerprint of everything the per-theme tables show, taken from the rows already
-        loaded, so a cached rendering of them is reused only while it is still exact (criterion
-        codes, titles and flags never change: the version is published)."""
-        application = self.application
-        rows = "|".join(
-            f"{r.criterion_id}:{r.rating}:{r.answered:d}:{bool(r.narrative or r.rating):d}:"
-            f"{r.evidence_count}"
-            for theme in self.themes
-            for r in theme.responses
+        loaded (``qismet_portal.fragments``; criterion codes, titles and flags never change: the
+        version is published)."""
+        return fingerprint(
+            self.application.pk,
+            self.application.created_at.isoformat(),
+            [
+                (
+                    r.criterion_id,
+                    r.rating,
+                    r.answered,
+                    bool(r.narrative or r.rating),
+                    r.evidence_count,
+                )
+                for theme in self.themes
+                for r in theme.responses
+            ],
         )
-        key = f"{application.pk}:{application.created_at.isoformat()}:{rows}"
-        return hashlib.sha256(key.encode()).hexdigest()
 
 
 def application_workspace(application: Application) -> Workspace:

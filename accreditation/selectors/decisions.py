@@ -27,6 +27,7 @@ from accreditation.models import (
 from accreditation.permissions.decisions import both_assessors_completed
 from accreditation.permissions.staff import _assignments
 from accreditation.selectors.scoring import latest_answer
+from qismet_portal.fragments import fingerprint
 from qismet_portal.links import url_for_each
 from standards.models import Criterion
 from standards.outline import outline
@@ -88,6 +89,34 @@ class ModerationOverview:
     @property
     def complete(self) -> bool:
         return self.agreed == self.total
+
+    @property
+    def digest(self) -> str:
+        """A fingerprint of everything the per-theme tables show (``qismet_portal.fragments``);
+        the template adds who is looking."""
+        return fingerprint(
+            [
+                (
+                    theme.number,
+                    theme.title,
+                    [
+                        (
+                            row.url,
+                            row.criterion.code,
+                            row.criterion.title,
+                            row.criterion.mandatory,
+                            row.discrepancy,
+                            row.lead_label,
+                            row.second_label,
+                            row.agreed,
+                            row.agreed_label,
+                        )
+                        for row in theme.rows
+                    ],
+                )
+                for theme in self.themes
+            ]
+        )
 
 
 def moderation_overview(application: Application) -> ModerationOverview:

@@ -38,6 +38,7 @@ from accreditation.models import (
     SubmittedEvidence,
 )
 from accreditation.permissions.staff import assignment_of
+from qismet_portal.fragments import fingerprint
 from qismet_portal.links import saved_at_label, url_for_each
 from standards.models import Criterion, StandardVersion, Theme
 from standards.outline import outline
@@ -337,6 +338,34 @@ class Overview:
             and self.scored == self.total
             and self.open_request is None
             and self.assignment.application.status == ApplicationStatus.IN_ASSESSMENT
+        )
+
+    @property
+    def digest(self) -> str:
+        """A fingerprint of whose scoring this is (blind marking) and of everything the
+        per-theme tables show (``qismet_portal.fragments``)."""
+        return fingerprint(
+            self.assignment.pk,
+            [
+                (
+                    theme.theme.number,
+                    theme.theme.title,
+                    [
+                        (
+                            row.url,
+                            row.criterion.code,
+                            row.criterion.title,
+                            row.criterion.mandatory,
+                            row.is_scored,
+                            row.level_label,
+                            row.changed_since,
+                            row.saved_label,
+                        )
+                        for row in theme.rows
+                    ],
+                )
+                for theme in self.themes
+            ],
         )
 
 

@@ -200,6 +200,28 @@ def test_overview_shows_both_levels_and_says_where_they_differ(login):
     assert html.count("Not agreed yet") == len(stage.criteria)
 
 
+def test_the_kept_overview_table_follows_every_agreed_score(login):
+    """The per-theme tables are kept by a fingerprint of what they show (qismet_portal.fragments):
+    an agreed score saved meanwhile shows at once."""
+    from accreditation.services.moderation import agreed_score_save
+
+    stage = in_moderation(levels=("met", "partially_met"))
+    client = login(stage.lead.assessor)
+    url = reverse("accreditation:moderation_overview", args=[stage.application.pk])
+    assert client.get(url).content.decode().count("Not agreed yet") == len(stage.criteria)
+    agreed_score_save(
+        application=stage.application,
+        criterion=stage.criteria[0],
+        user=stage.lead.assessor,
+        level="partially_met",
+        rationale="Some gaps.",
+        revision=0,
+    )
+    html = client.get(url).content.decode()
+    assert html.count("Not agreed yet") == len(stage.criteria) - 1
+    assert "<strong>Partially met</strong>" in html
+
+
 def test_criterion_form_prefilled_when_both_agree_then_saved(login):
     stage = in_moderation()
     criterion = stage.criteria[0]

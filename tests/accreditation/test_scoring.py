@@ -250,6 +250,21 @@ def test_complete_button_only_when_everything_is_scored(db, login):
     assert b"read only" in client.get(url).content
 
 
+def test_the_kept_overview_table_follows_each_score_and_is_never_the_other_assessors(db, login):
+    """The per-theme tables are kept by a fingerprint of what they show and whose scoring it is
+    (qismet_portal.fragments): a new score shows at once, and the lead's kept table, drawn
+    first, is never what the second assessor sees."""
+    stage = in_assessment()
+    url = reverse("accreditation:scoring_overview", args=[stage.application.pk])
+    lead, second = login(stage.lead.assessor), login(stage.second.assessor)
+    assert lead.get(url).content.decode().count("Not scored") == len(stage.criteria)
+    save(stage, stage.lead, stage.criteria[0], level="not_met", rationale="Nothing shown.")
+    html = lead.get(url).content.decode()
+    assert html.count("Not scored") == len(stage.criteria) - 1 and ">Not met" in html
+    html = second.get(url).content.decode()
+    assert html.count("Not scored") == len(stage.criteria) and ">Not met" not in html
+
+
 def test_the_assessor_home_lists_offers_and_progress(db, login):
     assessor = AssessorFactory()
     stage = in_assessment(lead=assessor)
