@@ -64,3 +64,19 @@ def test_each_distinct_header_is_drawn_once(login):
     info = portal_layout._render_kept.cache_info()
     # profile and notifications: two headers (different active link), one footer.
     assert (info.misses, info.hits) == (3, 5)
+
+
+def test_a_lazily_counted_unread_number_is_shown_too(rf):
+    """A user loaded without the annotated count (another backend) gets a lazy count."""
+    from django.template.loader import render_to_string
+
+    from accounts.context_processors import notifications
+
+    me = AssessorFactory()
+    notify(users=[me], message="Hello", url="/")
+    request = rf.get("/")
+    request.user = me  # loaded plainly: no unread_notification_count attribute
+    context = notifications(request)
+    assert type(context["unread_notification_count"]) is not int
+    header = render_to_string("base.html", {"user": me, **context}, request)
+    assert "(1 unread)" in header

@@ -35,7 +35,7 @@ def site_header(context: template.Context) -> SafeString:
         "role": context.get("user_role") if signed_in else None,
         "name": (user.full_name or user.email) if signed_in else "",
         "role_label": _role_label(user) if signed_in else "",
-        "unread": int(context.get("unread_notification_count") or 0) if signed_in else 0,
+        "unread": _count(context.get("unread_notification_count")) if signed_in else 0,
         "prefix": get_script_prefix(),
     }
     return _render("components/_navbar.html", **values)
@@ -46,6 +46,12 @@ def site_footer(context: template.Context) -> SafeString:
     user = context.get("user")
     signed_in = bool(user is not None and user.is_authenticated)
     return _render("components/_footer.html", signed_in=signed_in, prefix=get_script_prefix())
+
+
+def _count(value) -> int:
+    """The unread count, whether annotated (an int) or counted lazily (accounts.context_processors
+    gives a lazy object when the user was loaded without it)."""
+    return int(str(value)) if value else 0
 
 
 def _role_label(user) -> str:
