@@ -26,7 +26,7 @@ register = template.Library()
 def site_header(context: template.Context) -> SafeString:
     request = context.get("request")
     user = context.get("user")
-    signed_in = bool(user is not None and user.is_authenticated)
+    signed_in = _signed_in(user)
     match = getattr(request, "resolver_match", None)
     values = {
         "signed_in": signed_in,
@@ -43,9 +43,12 @@ def site_header(context: template.Context) -> SafeString:
 
 @register.simple_tag(takes_context=True)
 def site_footer(context: template.Context) -> SafeString:
-    user = context.get("user")
-    signed_in = bool(user is not None and user.is_authenticated)
+    signed_in = _signed_in(context.get("user"))
     return _render("components/_footer.html", signed_in=signed_in, prefix=get_script_prefix())
+
+
+def _signed_in(user) -> bool:
+    return bool(user is not None and user.is_authenticated)
 
 
 def _count(value) -> int:
@@ -57,7 +60,7 @@ def _count(value) -> int:
 def _role_label(user) -> str:
     from providers.selectors import membership_for_user
 
-    membership = membership_for_user(user) if user.role == "provider" else None
+    membership = membership_for_user(user) if user.is_provider_user else None
     return membership.roles_label if membership is not None else user.get_role_display()
 
 
