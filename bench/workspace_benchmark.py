@@ -14,7 +14,8 @@ What it does:
    moderation pages), built the way tests/accreditation/journey.py builds them; and signs in the
    draft's lead and the lead assessors by writing database sessions directly (wrk sends the
    cookie), so no sign-in form, second factor or throttle is involved;
-3. starts gunicorn with 2 workers and production-like settings (``DEBUG`` off,
+3. starts gunicorn with 3 sync workers, as docker-compose.yml runs it (``WEB_CONCURRENCY``
+   defaults to 3), and production-like settings (``DEBUG`` off,
    ``bench.settings``: the local settings with ``DJANGO_DEBUG=false`` and the benchmark's URL
    configuration, bench/urls.py; persistent database connections);
 4. runs ``wrk -c16 -t2 -d15s`` (after a 3-second warm-up) against the **reference**
@@ -318,7 +319,8 @@ def main() -> None:
     parser.add_argument("--duration", default="15s")
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--workers", type=int, default=2)
+    # As docker-compose.yml runs the portal (WEB_CONCURRENCY defaults to 3).
+    parser.add_argument("--workers", type=int, default=3)
     parser.add_argument("--keep", action="store_true", help="keep the bench database afterwards")
     options = parser.parse_args()
     if not shutil.which("wrk"):
