@@ -23,7 +23,10 @@ What it does:
    the user, then answers a few bytes without a template), ``/health/`` and ``/profile/`` (for
    comparison) and the application pages: the workspace, the criterion page, the assessor's
    scoring overview and scoring criterion page, the moderation overview and moderation criterion
-   page. A page whose URL name does not exist yet is reported as "not available";
+   page. A page whose URL name does not exist yet is reported as "not available". The
+   reference runs before the first page and again after each page, and each page is set against
+   the mean of the two reference runs around it: this machine's speed drifts by more than the
+   margins measured over the minutes of a whole run;
 5. prints requests per second, p50/p95/p99 latency, requests per second as a percentage of the
    reference's and p95 as a multiple of the reference's p95.
    Goals for every application page: at least 25 % of the reference's requests per second, and
@@ -40,6 +43,7 @@ import re
 import shutil
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -377,6 +381,8 @@ def main() -> None:
         *seeded["pages"],
     ]
     results: dict[str, dict | None] = {}
+    references: list[dict] = []
+    around: dict[str, tuple[dict, dict]] = {}
     scripts: dict[str, Path] = {}
     try:
         _wait_for(base + "/health/")
@@ -384,21 +390,30 @@ def main() -> None:
             with tempfile.NamedTemporaryFile("w", suffix=f"-{who}.lua", delete=False) as script:
                 script.write(LUA % {"session": session})
             scripts[who] = Path(script.name)
-        for label, path, who, expect in targets:
+
+        def measure(label: str, path: str, who: str) -> dict:
+            _wrk(base + path, scripts[who], "3s", options.connections, options.threads)
+            numbers = _wrk(
+                base + path, scripts[who], options.duration, options.connections, options.threads
+            )
+            if numbers["errors"] or numbers["non_2xx_3xx"]:
+                print(f"WARNING: {label} had errors: {numbers}")
+            return numbers
+
+        # The reference runs before the first page and again after every page: each page is
+        # set against the two reference runs around it, minutes apart at most, because this
+        # machine's speed drifts by more than the margins measured over a whole run.
+        reference_path, reference_who = targets[0][1], targets[0][2]
+        _check_page(base, reference_path, sessions[reference_who], targets[0][3])
+        references.append(measure("reference", reference_path, reference_who))
+        for label, path, who, expect in targets[1:]:
             if path is None:
                 results[label] = None
                 continue
             _check_page(base, path, sessions[who], expect)
-            _wrk(base + path, scripts[who], "3s", options.connections, options.threads)
-            results[label] = _wrk(
-                base + path,
-                scripts[who],
-                options.duration,
-                options.connections,
-                options.threads,
-            )
-            if results[label]["errors"] or results[label]["non_2xx_3xx"]:
-                print(f"WARNING: {label} had errors: {results[label]}")
+            results[label] = measure(label, path, who)
+            references.append(measure("reference", reference_path, reference_who))
+            around[label] = (references[-2], references[-1])
     finally:
         os.killpg(gunicorn.pid, signal.SIGTERM)
         gunicorn.wait(timeout=30)
@@ -411,16 +426,21 @@ def main() -> None:
             connections.close_all()
             _database_drop()
 
-    reference = results["reference"]
     print()
     print(
         f"wrk -c{options.connections} -t{options.threads} -d{options.duration}, gunicorn "
         f"{options.workers} workers, DEBUG off, PostgreSQL; {seeded['criteria']} criteria, "
-        f"{seeded['files']} files an application; reference: /bench/reference/"
+        f"{seeded['files']} files an application; reference: /bench/reference/, run before "
+        f"the first page and after each one; each page against the mean of the two around it"
     )
     print(
         f"{'page':<22}{'req/s':>8}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}"
         f"{'req/s vs ref':>14}{'p95 vs ref':>12}"
+    )
+    rates = sorted(run["rps"] for run in references)
+    print(
+        f"{'reference':<22}{statistics.median(rates):>8.0f}  median of {len(references)} runs, "
+        f"{rates[0]:.0f}–{rates[-1]:.0f} req/s"
     )
     verdicts = []
     application_pages = {label for label, *_ in seeded["pages"]}
@@ -428,8 +448,9 @@ def main() -> None:
         if numbers is None:
             print(f"{label:<22}  not available (its URL name does not exist yet)")
             continue
-        rps_ratio = numbers["rps"] / reference["rps"]
-        p95_ratio = numbers["p95_us"] / reference["p95_us"]
+        before, after = around[label]
+        rps_ratio = numbers["rps"] / ((before["rps"] + after["rps"]) / 2)
+        p95_ratio = numbers["p95_us"] / ((before["p95_us"] + after["p95_us"]) / 2)
         print(
             f"{label:<22}{numbers['rps']:>8.0f}{numbers['p50_us'] / 1000:>9.1f}"
             f"{numbers['p95_us'] / 1000:>9.1f}{numbers['p99_us'] / 1000:>9.1f}"
