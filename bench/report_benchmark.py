@@ -220,8 +220,8 @@ def _instructions(documents: dict[str, str]) -> dict[str, int]:
         raise SystemExit("--instructions needs valgrind (apt-get install valgrind)")
     documents = {"baseline": '<html lang="en-GB"><p>x</p></html>', **documents}
     folder = Path(tempfile.mkdtemp(prefix="qismet-bench-instructions-"))
+    processes: dict[str, subprocess.Popen] = {}
     try:
-        processes = {}
         for name, html in documents.items():
             path = folder / f"{name}.html"
             path.write_text(html, encoding="utf-8")
@@ -248,6 +248,10 @@ def _instructions(documents: dict[str, str]) -> dict[str, int]:
             assert process.returncode == 0 and found, errors[-2000:]
             counts[name] = int(found[1].replace(",", ""))
     finally:
+        for process in processes.values():
+            if process.poll() is None:
+                process.kill()
+                process.wait()
         shutil.rmtree(folder, ignore_errors=True)
     baseline = counts.pop("baseline")
     return {name: count - baseline for name, count in counts.items()}
@@ -380,6 +384,8 @@ def main() -> None:
         help="also count the instructions of the report and plain renders (needs valgrind)",
     )
     options = parser.parse_args()
+    if options.instructions and not shutil.which("valgrind"):
+        raise SystemExit("--instructions needs valgrind (apt-get install valgrind)")
 
     media = Path(tempfile.mkdtemp(prefix="qismet-bench-reports-"))
     env = {

@@ -14,7 +14,7 @@ What it does:
    moderation pages), built the way tests/accreditation/journey.py builds them; and signs in the
    draft's lead and the lead assessors by writing database sessions directly (wrk sends the
    cookie), so no sign-in form, second factor or throttle is involved;
-3. starts gunicorn with 3 sync workers, as docker-compose.yml runs it (``WEB_CONCURRENCY``
+3. starts gunicorn with 3 sync workers, the number docker-compose.yml runs (``WEB_CONCURRENCY``
    defaults to 3), and production-like settings (``DEBUG`` off,
    ``bench.settings``: the local settings with ``DJANGO_DEBUG=false`` and the benchmark's URL
    configuration, bench/urls.py; persistent database connections);
@@ -32,7 +32,8 @@ What it does:
    Goals for every application page: at least 25 % of the reference's requests per second, and
    a p95 at most 4 times the reference's.
 
-Usage:  uv run python bench/workspace_benchmark.py [--duration 15s] [--keep]
+Usage:  uv run python bench/workspace_benchmark.py [--duration 15s] [--connections 16]
+        [--threads 2] [--workers 3] [--keep]
 """
 
 from __future__ import annotations
@@ -323,7 +324,7 @@ def main() -> None:
     parser.add_argument("--duration", default="15s")
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--threads", type=int, default=2)
-    # As docker-compose.yml runs the portal (WEB_CONCURRENCY defaults to 3).
+    # The number of workers docker-compose.yml runs (WEB_CONCURRENCY defaults to 3).
     parser.add_argument("--workers", type=int, default=3)
     parser.add_argument("--keep", action="store_true", help="keep the bench database afterwards")
     options = parser.parse_args()
@@ -439,8 +440,12 @@ def main() -> None:
     )
     rates = sorted(run["rps"] for run in references)
     print(
-        f"{'reference':<22}{statistics.median(rates):>8.0f}  median of {len(references)} runs, "
-        f"{rates[0]:.0f}–{rates[-1]:.0f} req/s"
+        f"{'reference':<22}{statistics.median(rates):>8.0f}"
+        + "".join(
+            f"{statistics.median(run[key] for run in references) / 1000:>9.1f}"
+            for key in ("p50_us", "p95_us", "p99_us")
+        )
+        + f"  medians of {len(references)} runs, {rates[0]:.0f}–{rates[-1]:.0f} req/s"
     )
     verdicts = []
     application_pages = {label for label, *_ in seeded["pages"]}
