@@ -211,13 +211,10 @@ with open(sys.argv[1], encoding="utf-8") as source:
 """
 
 
-def _instructions(documents: dict[str, str]) -> dict[str, int]:
+def _instructions(valgrind: str, documents: dict[str, str]) -> dict[str, int]:
     """Machine instructions (valgrind's cachegrind) to render each document bare, less those of
     rendering a one-paragraph document (start-up, imports, fonts): counts that do not drift
     with the machine's speed. Each document in a process of its own, all at once."""
-    valgrind = shutil.which("valgrind")
-    if valgrind is None:
-        raise SystemExit("--instructions needs valgrind (apt-get install valgrind)")
     documents = {"baseline": '<html lang="en-GB"><p>x</p></html>', **documents}
     folder = Path(tempfile.mkdtemp(prefix="qismet-bench-instructions-"))
     processes: dict[str, subprocess.Popen] = {}
@@ -384,7 +381,8 @@ def main() -> None:
         help="also count the instructions of the report and plain renders (needs valgrind)",
     )
     options = parser.parse_args()
-    if options.instructions and not shutil.which("valgrind"):
+    valgrind = shutil.which("valgrind") if options.instructions else None
+    if options.instructions and valgrind is None:
         raise SystemExit("--instructions needs valgrind (apt-get install valgrind)")
 
     media = Path(tempfile.mkdtemp(prefix="qismet-bench-reports-"))
@@ -474,7 +472,7 @@ def main() -> None:
             print(f"{label:<{width}}  {value:>9}  {note}")
         if options.instructions:
             print("\nCounting instructions under valgrind (a few minutes)…", flush=True)
-            counts = _instructions({"report": html, "plain": same_type})
+            counts = _instructions(valgrind, {"report": html, "plain": same_type})
             print(
                 f"instructions: report {counts['report'] / 1e9:.2f} G, plain paragraphs in the "
                 f"report's type {counts['plain'] / 1e9:.2f} G: report per page / plain per page "
