@@ -23,7 +23,12 @@ What it does:
    the user, then answers a few bytes without a template), ``/health/`` and ``/profile/`` (for
    comparison) and the application pages: the workspace, the criterion page, the assessor's
    scoring overview and scoring criterion page, the moderation overview and moderation criterion
-   page. A page whose URL name does not exist yet is reported as "not available". The
+   page. Each application page is measured twice: as a returning browser asks for it (with the
+   CSRF cookie it got on its first visit: the page is then served as kept while nothing on it
+   changes, accreditation/kept_pages.py) and ", drawn" (without the cookie, so the view draws
+   it on every request, as it does on the first visit after any change; ``KEPT_PAGE_SECONDS=0``
+   in the environment turns keeping off altogether). A page whose URL name does not exist yet
+   is reported as "not available". The
    reference runs before the first page and again after each page, and each page is set against
    the mean of the two reference runs around it: this machine's speed drifts by more than the
    margins measured over the minutes of a whole run;
@@ -62,7 +67,7 @@ FILES = 200
 PDF = b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n"
 
 LUA = """
-wrk.headers["Cookie"] = "sessionid=%(session)s"
+wrk.headers["Cookie"] = "%(cookie)s"
 done = function(summary, latency, requests)
   local e = summary.errors
   io.write(string.format("BENCH requests=%%d duration_us=%%d p50_us=%%d p95_us=%%d p99_us=%%d errors=%%d non_2xx_3xx=%%d\\n",
@@ -298,6 +303,20 @@ def _check_page(base: str, path: str, session: str, expect: str | None) -> None:
     assert expect is None or expect in body, (path, expect)
 
 
+def _csrf_cookie(base: str, path: str, session: str) -> str:
+    """The CSRF cookie a browser gets on its first visit to ``path`` (and sends from then on)."""
+    request = urllib.request.Request(  # noqa: S310  (our own http URL)
+        base + path, headers={"Cookie": f"sessionid={session}"}
+    )
+    with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310
+        cookies = response.headers.get_all("Set-Cookie") or []
+    for cookie in cookies:
+        name, _, rest = cookie.partition("=")
+        if name.strip() == "csrftoken":
+            return rest.split(";", 1)[0]
+    raise SystemExit(f"{path} set no CSRF cookie")
+
+
 def _wrk(url: str, script: Path, duration: str, connections: int, threads: int) -> dict:
     command = [
         "wrk",
@@ -375,22 +394,35 @@ def main() -> None:
         start_new_session=True,
     )
     sessions = seeded["sessions"]
+    # Each application page twice: as a returning browser asks for it (with its CSRF cookie, so
+    # the page is served kept while nothing on it changes, accreditation/kept_pages.py), and
+    # drawn by its view on every request, as on the first visit after any change (no CSRF
+    # cookie: nothing is kept for a browser without one).
+    pages = []
+    for label, path, who, expect in seeded["pages"]:
+        pages += [(label, path, who, expect), (f"{label}, drawn", path, (who, "drawn"), expect)]
     targets = [
         ("reference", "/bench/reference/", "lead", "signed in as"),
         ("/health/", "/health/", "lead", None),
         ("/profile/", "/profile/", "lead", None),
-        *seeded["pages"],
+        *pages,
     ]
     results: dict[str, dict | None] = {}
     references: list[dict] = []
     around: dict[str, tuple[dict, dict]] = {}
-    scripts: dict[str, Path] = {}
+    scripts: dict[str | tuple[str, str], Path] = {}
     try:
         _wait_for(base + "/health/")
         for who, session in sessions.items():
-            with tempfile.NamedTemporaryFile("w", suffix=f"-{who}.lua", delete=False) as script:
-                script.write(LUA % {"session": session})
-            scripts[who] = Path(script.name)
+            path = next(path for _, path, owner, _ in seeded["pages"] if owner == who)
+            csrf = _csrf_cookie(base, path, session)
+            for key, cookie in (
+                (who, f"sessionid={session}; csrftoken={csrf}"),
+                ((who, "drawn"), f"sessionid={session}"),
+            ):
+                with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
+                    script.write(LUA % {"cookie": cookie})
+                scripts[key] = Path(script.name)
 
         def measure(label: str, path: str, who: str) -> dict:
             _wrk(base + path, scripts[who], "3s", options.connections, options.threads)
@@ -411,7 +443,7 @@ def main() -> None:
             if path is None:
                 results[label] = None
                 continue
-            _check_page(base, path, sessions[who], expect)
+            _check_page(base, path, sessions[who if isinstance(who, str) else who[0]], expect)
             results[label] = measure(label, path, who)
             references.append(measure("reference", reference_path, reference_who))
             around[label] = (references[-2], references[-1])
@@ -435,12 +467,12 @@ def main() -> None:
         f"the first page and after each one; each page against the mean of the two around it"
     )
     print(
-        f"{'page':<22}{'req/s':>8}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}"
+        f"{'page':<30}{'req/s':>8}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}"
         f"{'req/s vs ref':>14}{'p95 vs ref':>12}"
     )
     rates = sorted(run["rps"] for run in references)
     print(
-        f"{'reference':<22}{statistics.median(rates):>8.0f}"
+        f"{'reference':<30}{statistics.median(rates):>8.0f}"
         + "".join(
             f"{statistics.median(run[key] for run in references) / 1000:>9.1f}"
             for key in ("p50_us", "p95_us", "p99_us")
@@ -448,16 +480,16 @@ def main() -> None:
         + f"  medians of {len(references)} runs, {rates[0]:.0f}–{rates[-1]:.0f} req/s"
     )
     verdicts = []
-    application_pages = {label for label, *_ in seeded["pages"]}
+    application_pages = {label for label, *_ in pages}
     for label, numbers in results.items():
         if numbers is None:
-            print(f"{label:<22}  not available (its URL name does not exist yet)")
+            print(f"{label:<30}  not available (its URL name does not exist yet)")
             continue
         before, after = around[label]
         rps_ratio = numbers["rps"] / ((before["rps"] + after["rps"]) / 2)
         p95_ratio = numbers["p95_us"] / ((before["p95_us"] + after["p95_us"]) / 2)
         print(
-            f"{label:<22}{numbers['rps']:>8.0f}{numbers['p50_us'] / 1000:>9.1f}"
+            f"{label:<30}{numbers['rps']:>8.0f}{numbers['p50_us'] / 1000:>9.1f}"
             f"{numbers['p95_us'] / 1000:>9.1f}{numbers['p99_us'] / 1000:>9.1f}"
             f"{rps_ratio:>13.0%}{p95_ratio:>11.1f}×"
         )

@@ -95,6 +95,39 @@ def _forget_what_was_remembered():
     # with none counted, whichever tests ran before it in this process.
     cache.clear()
     caches["immutable"].clear()
+    caches["pages"].clear()
     yield
     outline.clear()
     renewals.clear()
+
+
+_CHANGE_COUNT_TRIGGERS: list[str] = []
+
+
+@pytest.fixture(autouse=True)
+def _change_counts_with_each_statement(request):
+    """On PostgreSQL the change-count triggers (accreditation migration 0012) run when the
+    transaction commits; a test's transaction is rolled back instead, so in those tests they run
+    with each statement, as on SQLite, and a page read after a change is never an old kept one.
+    Tests that commit (``transaction=True``, the live server) keep the deferred triggers."""
+    marker = request.node.get_closest_marker("django_db")
+    commits = (
+        (marker is not None and (marker.kwargs.get("transaction") or marker.args[:1] == (True,)))
+        or "transactional_db" in request.fixturenames
+        or "live_server" in request.fixturenames
+    )
+    if commits or (marker is None and "db" not in request.fixturenames):
+        yield
+        return
+    request.getfixturevalue("db")
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            if not _CHANGE_COUNT_TRIGGERS:
+                cursor.execute(
+                    "SELECT tgname FROM pg_trigger WHERE tgname LIKE 'accreditation\\_changes\\_%'"
+                )
+                _CHANGE_COUNT_TRIGGERS.extend(name for (name,) in cursor.fetchall())
+            cursor.execute(f"SET CONSTRAINTS {', '.join(_CHANGE_COUNT_TRIGGERS)} IMMEDIATE")
+    yield

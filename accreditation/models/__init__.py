@@ -38,6 +38,7 @@ from .certificates import (
     CertificateReminder,
     CertificateStatus,
 )
+from .changes import ApplicationChanges
 from .decisions import (
     AgreedScore,
     Appeal,
@@ -73,6 +74,7 @@ __all__ = [
     "AppendOnlyModel",
     "AppendOnlyQuerySet",
     "Application",
+    "ApplicationChanges",
     "ApplicationEvent",
     "ApplicationStatus",
     "AssessorProfile",

@@ -26,6 +26,7 @@ from accreditation.forms import (
     SubmitForm,
     WithdrawForm,
 )
+from accreditation.kept_pages import kept_page
 from accreditation.lifecycle import TRANSITIONS, refusal
 from accreditation.models import Application, ApplicationStatus
 from accreditation.permissions import (
@@ -174,6 +175,7 @@ def application_start(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@kept_page
 def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
     application = _application(request, pk)
     workspace = application_workspace(application)
@@ -286,6 +288,7 @@ def _autosave(request: HttpRequest, application: Application, response) -> HttpR
 
 
 @login_required
+@kept_page
 def response_edit(request: HttpRequest, pk: int, criterion_pk: int) -> HttpResponse:
     application = _application(request, pk)
     page = response_page(application, criterion_pk)

@@ -28,6 +28,7 @@ from accreditation.forms_decisions import (
     RecommendationForm,
     default_deadline,
 )
+from accreditation.kept_pages import kept_page
 from accreditation.models import Application, ApplicationStatus, ConditionStatus, Outcome
 from accreditation.permissions.staff import was_assessor
 from accreditation.selectors import decisions as selectors
@@ -71,6 +72,7 @@ def _signed_in(view):
 
 
 @_signed_in
+@kept_page
 def moderation_overview(request: HttpRequest, pk: int) -> HttpResponse:
     application = _application(request, pk, MODERATE)
     return render(
@@ -85,6 +87,7 @@ def moderation_overview(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @_signed_in
+@kept_page
 def moderation_criterion(request: HttpRequest, pk: int, criterion_pk: int) -> HttpResponse:
     application = _application(request, pk, MODERATE)
     page = selectors.moderation_criterion(application, criterion_pk)

@@ -20,6 +20,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from accounts.permissions import is_administrator
 from accreditation.forms_scoring import ScoreForm
+from accreditation.kept_pages import kept_page
 from accreditation.models import Application
 from accreditation.permissions import is_member_of_applicant
 from accreditation.selectors import evidence as evidence_selectors
@@ -60,6 +61,7 @@ def _no_store(response: HttpResponse) -> HttpResponse:
 
 @login_required
 @require_GET
+@kept_page
 def scoring_overview(request: HttpRequest, pk: int) -> HttpResponse:
     application, assignment = _scoring(request, pk)
     overview = overview_read(assignment)
@@ -80,6 +82,7 @@ def _saved_by(score, user) -> str:
 
 
 @login_required
+@kept_page
 def scoring_criterion(request: HttpRequest, pk: int, criterion_pk: int) -> HttpResponse:
     application, assignment = _scoring(request, pk)
     page = scoring_criterion_page(assignment, criterion_pk)

@@ -140,6 +140,15 @@ CACHES["immutable"] = {
     "TIMEOUT": None,
     "OPTIONS": {"MAX_ENTRIES": env.int("IMMUTABLE_CACHE_ENTRIES", default=4000)},
 }
+# Application pages, each kept under its application's change count (accreditation.kept_pages):
+# a kept page is never stale, so each process keeps its own and nothing is shared or invalidated.
+# At most KEPT_PAGE_ENTRIES pages (about 30 kB each) a process; KEPT_PAGE_SECONDS=0 keeps none.
+KEPT_PAGE_SECONDS = env.int("KEPT_PAGE_SECONDS", default=600)
+CACHES["pages"] = {
+    "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+    "LOCATION": "pages",
+    "OPTIONS": {"MAX_ENTRIES": env.int("KEPT_PAGE_ENTRIES", default=1000)},
+}
 
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
