@@ -21,7 +21,9 @@ interests) and queues across applications, which the count does not cover.
 
 The cache is each process's own memory (``CACHES["pages"]``): nothing is ever invalidated, so
 nothing needs sharing, and a Redis outage cannot touch it. ``KEPT_PAGE_SECONDS`` bounds how long
-a page is kept (0 turns keeping off).
+a page is kept (0 turns keeping off). Pages also show settings (the upload limits, the
+portal's name); those change only with a restart, which empties the cache, except in tests,
+where ``forget_kept_pages`` drops every kept page when a setting is overridden.
 """
 
 from __future__ import annotations
@@ -98,6 +100,11 @@ def _keepable(response: HttpResponse) -> bool:
         and not response.cookies
         and not any(name.lower().startswith("hx-") for name in response.headers)
     )
+
+
+def forget_kept_pages(**_kwargs) -> None:
+    """Drop every page this process keeps (connected to ``setting_changed``)."""
+    caches["pages"].clear()
 
 
 def kept_page(view):

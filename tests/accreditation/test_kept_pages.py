@@ -314,3 +314,15 @@ def test_keeping_can_be_turned_off(db, provider_user, login, settings):
     client = login(provider_user)
     warmed(client, url)
     assert queries_of(client, url) > 2
+
+
+def test_a_changed_setting_is_shown_at_once(db, provider_user, login, settings):
+    """Pages show settings (here the largest upload); overriding one drops every kept page."""
+    draft = started_application(lead=provider_user)
+    url = criterion_url(draft, responses_of(draft)[0])
+    client = login(provider_user)
+    settings.EVIDENCE_MAX_FILE_BYTES = 20 * 1024 * 1024
+    assert b"20.0\xc2\xa0MB" in warmed(client, url).content
+    settings.EVIDENCE_MAX_FILE_BYTES = 2048
+    page = client.get(url).content
+    assert b"2.0\xc2\xa0KB" in page and b"20.0\xc2\xa0MB" not in page
