@@ -21,9 +21,10 @@ interests) and queues across applications, which the count does not cover.
 
 The cache is each process's own memory (``CACHES["pages"]``): nothing is ever invalidated, so
 nothing needs sharing, and a Redis outage cannot touch it. ``KEPT_PAGE_SECONDS`` bounds how long
-a page is kept (0 turns keeping off). Pages also show settings (the upload limits, the
-portal's name); those change only with a restart, which empties the cache, except in tests,
-where ``forget_kept_pages`` drops every kept page when a setting is overridden.
+a page is kept (0 turns keeping off, as does a ``CACHES`` without "pages"). Pages also show
+settings (the upload limits, the portal's name); those change only with a restart, which
+empties the cache, except in tests, where ``forget_kept_pages`` drops every kept page when a
+setting is overridden.
 """
 
 from __future__ import annotations
@@ -42,6 +43,9 @@ from qismet_portal.fragments import fingerprint
 
 #: The roles whose pages are kept (see the module's docstring for administrators).
 KEPT_ROLES = frozenset({Role.PROVIDER, Role.ASSESSOR})
+
+#: The cache the pages are kept in (``CACHES``); a configuration without it keeps nothing.
+PAGES_CACHE = "pages"
 
 
 def change_count(application_id: int) -> int:
@@ -65,7 +69,7 @@ def _unread(user) -> int | None:
 
 def _key(request: HttpRequest, application_id: int) -> str | None:
     """The page's key, or None when this request's page must not be kept or reused."""
-    if settings.KEPT_PAGE_SECONDS <= 0 or request.method != "GET":
+    if settings.KEPT_PAGE_SECONDS <= 0 or request.method != "GET" or not _has_cache():
         return None
     user = request.user
     if not user.is_authenticated or user.role not in KEPT_ROLES:
@@ -102,9 +106,15 @@ def _keepable(response: HttpResponse) -> bool:
     )
 
 
+def _has_cache() -> bool:
+    """Whether ``CACHES`` has the pages' cache (without it, nothing is kept)."""
+    return PAGES_CACHE in settings.CACHES
+
+
 def forget_kept_pages(**_kwargs) -> None:
     """Drop every page this process keeps (connected to ``setting_changed``)."""
-    caches["pages"].clear()
+    if _has_cache():
+        caches[PAGES_CACHE].clear()
 
 
 def kept_page(view):
@@ -115,7 +125,7 @@ def kept_page(view):
         key = _key(request, pk)
         if key is None:
             return view(request, pk, *args, **kwargs)
-        pages = caches["pages"]
+        pages = caches[PAGES_CACHE]
         kept = pages.get(key)
         if kept is not None:
             content, headers = kept

@@ -326,3 +326,17 @@ def test_a_changed_setting_is_shown_at_once(db, provider_user, login, settings):
     settings.EVIDENCE_MAX_FILE_BYTES = 2048
     page = client.get(url).content
     assert b"2.0\xc2\xa0KB" in page and b"20.0\xc2\xa0MB" not in page
+
+
+def test_without_the_pages_cache_pages_are_drawn(db, provider_user, login, settings):
+    """A ``CACHES`` without "pages" (a deployment's or a test's own) keeps nothing, and fails
+    nothing."""
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+        "immutable": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    }
+    draft = started_application(lead=provider_user)
+    url = criterion_url(draft, responses_of(draft)[0])
+    client = login(provider_user)
+    assert warmed(client, url).status_code == 200
+    assert queries_of(client, url) > 2
