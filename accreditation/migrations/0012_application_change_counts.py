@@ -4,14 +4,16 @@
 least once. Every insert, update and delete of a row an application's pages show adds one to
 that application's count (and to the count of any renewal of it, whose pages show the
 application renewed): the application itself, everything that belongs to it, its programme and
-organisation, the organisation's memberships, and the name, email address, job title, role or
-active flag of anyone working on it (a member of its organisation, an assessor assigned to it, a
-reviewer of its appeal). The cached pages (``accreditation.kept_pages``) are kept under the count.
+organisation, the organisation's memberships, its standard and the standard's versions, and the
+name, email address, job title, role, active or superuser flag of anyone working on it or named
+in its history (a member of its organisation, an assessor assigned to it, a reviewer of its
+appeal, whoever acted on it). The cached pages (``accreditation.kept_pages``) are kept under the
+count.
 
 On PostgreSQL the triggers are deferred constraint triggers: they run at commit, so the count's
-row is locked for the instant of the commit only, never while the transaction goes on to wait
-for another lock (no new deadlock is possible). SQLite has one writer at a time; its triggers run
-with the statement. A full flush (tests) works as for the other triggers: PostgreSQL's TRUNCATE
+row is locked for the instant of the commit only, not while the transaction goes on to wait for
+other locks; one statement raises its counts in the order of the applications' ids. SQLite has
+one writer at a time; its triggers run with the statement. A full flush (tests) works as for the other triggers: PostgreSQL's TRUNCATE
 fires none, and on SQLite ``flush`` drops and recreates the ``accreditation_`` triggers around it.
 
 The SQL is written out here rather than imported from the app, so the migration keeps meaning
@@ -83,7 +85,21 @@ SHOWN_WITH = {
         "SELECT a.id FROM accreditation_application a JOIN providers_programme p "
         "ON p.id = a.programme_id WHERE p.organisation_id = {row}.organisation_id"
     ),
-    # People: only a change of what pages show of them, and only where they work.
+    # The standard's name, and its versions: a certificate's page offers its renewal against
+    # the standard's current published version, so publishing or retiring one raises the
+    # count of every application of that standard (a rare event).
+    "standards_standard": (
+        "SELECT a.id FROM accreditation_application a "
+        "JOIN standards_standardversion v ON v.id = a.version_id WHERE v.standard_id = {row}.id"
+    ),
+    "standards_standardversion": (
+        "SELECT a.id FROM accreditation_application a "
+        "JOIN standards_standardversion v ON v.id = a.version_id "
+        "WHERE v.standard_id = {row}.standard_id"
+    ),
+    # People: only a change of what pages show of them, and only where they work or acted (an
+    # administrator who returned the application, cancelled a request, decided, …: every such
+    # step is in the application's or its certificate's history, with its actor).
     "accounts_user": (
         "SELECT a.id FROM accreditation_application a "
         "JOIN providers_programme p ON p.id = a.programme_id "
@@ -91,10 +107,14 @@ SHOWN_WITH = {
         "WHERE m.user_id = {row}.id "
         "UNION SELECT application_id FROM accreditation_assignment WHERE assessor_id = {row}.id "
         "UNION SELECT ap.application_id FROM accreditation_appeal ap "
-        "JOIN accreditation_appeal_reviewers r ON r.appeal_id = ap.id WHERE r.user_id = {row}.id"
+        "JOIN accreditation_appeal_reviewers r ON r.appeal_id = ap.id WHERE r.user_id = {row}.id "
+        "UNION SELECT application_id FROM accreditation_applicationevent "
+        "WHERE actor_id = {row}.id "
+        "UNION SELECT c.application_id FROM accreditation_certificateevent e "
+        "JOIN accreditation_certificate c ON c.id = e.certificate_id WHERE e.actor_id = {row}.id"
     ),
 }
-USER_FIELDS_SHOWN = ("full_name", "email", "job_title", "role", "is_active")
+USER_FIELDS_SHOWN = ("full_name", "email", "job_title", "role", "is_active", "is_superuser")
 
 
 def _name(table: str) -> str:
@@ -102,12 +122,13 @@ def _name(table: str) -> str:
 
 
 def _count_sql(ids: str) -> str:
-    """Add one to the count of the applications in ``ids`` (a query) and of their renewals.
-    Every piece is a constant of this module: nothing here comes from outside."""
+    """Add one to the count of the applications in ``ids`` (a query) and of their renewals,
+    in the order of their ids (so two commits raising several counts lock them in the same
+    order). Every piece is a constant of this module: nothing here comes from outside."""
     return (
         "INSERT INTO accreditation_applicationchanges (application_id, count) "  # noqa: S608
         f"SELECT a.id, 1 FROM accreditation_application a WHERE a.id IN ({ids}) "
-        f"OR a.renewal_of_id IN ({ids}) "
+        f"OR a.renewal_of_id IN ({ids}) ORDER BY a.id "
         "ON CONFLICT (application_id) DO UPDATE "
         "SET count = accreditation_applicationchanges.count + 1"
     )
@@ -206,6 +227,7 @@ class Migration(migrations.Migration):
         ("accreditation", "0011_information_request_cancel"),
         ("accounts", "0002_notifications"),
         ("providers", "0007_account_request_edit"),
+        ("standards", "0006_criterion_key"),
     ]
 
     operations = [

@@ -99,6 +99,8 @@ def test_every_table_an_application_page_can_show_raises_its_count(db):
         "providers_organisation",
         "providers_membership",
         "accounts_user",
+        "standards_standard",
+        "standards_standardversion",
     } <= _tables_with_count_triggers()
 
 
@@ -340,3 +342,38 @@ def test_without_the_pages_cache_pages_are_drawn(db, provider_user, login, setti
     client = login(provider_user)
     assert warmed(client, url).status_code == 200
     assert queries_of(client, url) > 2
+
+
+def test_a_new_version_of_the_standard_shows_in_the_renewal_offer_at_once(
+    db, client, private_storage
+):
+    """The workspace offers a renewal against the standard's current version: publishing a new
+    one raises the count of every application of that standard."""
+    from tests.accreditation.test_renewals import _certificate_expiring_in, _revised
+
+    certificate = _certificate_expiring_in(60)
+    application = certificate.application
+    sign_in(client, application.started_by)
+    url = reverse("accreditation:application_detail", args=[application.pk])
+    kept = warmed(client, url).content.decode()
+    assert f"against version {application.version.number} of the standard" in kept
+    _revised(application.version)
+    assert "against version 2027.1 of the standard" in client.get(url).content.decode()
+
+
+def test_a_renamed_administrator_shows_at_once_where_they_acted(db, private_storage, login):
+    """An administrator who returned the application is named on its workspace, though they
+    neither belong to the provider nor assess it."""
+    from accounts.models import User
+    from accreditation.services.screening import application_return
+    from tests.accreditation.journey import submitted_application
+
+    state = submitted_application()
+    application_return(
+        application=state.application, user=state.administrator, reasons="Missing policy."
+    )
+    client = login(state.application.started_by)
+    url = reverse("accreditation:application_detail", args=[state.application.pk])
+    assert state.administrator.full_name in warmed(client, url).content.decode()
+    User.objects.filter(pk=state.administrator.pk).update(full_name="Morgan Renamed")
+    assert "Morgan Renamed" in client.get(url).content.decode()
