@@ -13,8 +13,9 @@ count.
 On PostgreSQL the triggers are deferred constraint triggers: they run at commit, so the count's
 row is locked for the instant of the commit only, not while the transaction goes on to wait for
 other locks; one statement raises its counts in the order of the applications' ids. SQLite has
-one writer at a time; its triggers run with the statement. A full flush (tests) works as for the other triggers: PostgreSQL's TRUNCATE
-fires none, and on SQLite ``flush`` drops and recreates the ``accreditation_`` triggers around it.
+one writer at a time; its triggers run with the statement. A full flush (tests) works as for the
+other triggers: PostgreSQL's TRUNCATE fires none, and on SQLite ``flush`` drops and recreates the
+``accreditation_`` triggers around it.
 
 The SQL is written out here rather than imported from the app, so the migration keeps meaning
 what it meant when it was written.

@@ -5,9 +5,9 @@ update and delete of the application, of anything that belongs to it (answers, e
 assignments, scores, requests, decisions, reports, certificates, history…), of its programme and
 organisation, of its organisation's memberships, of its standard and the standard's versions, and
 a change of name of anyone who works on it or acted on it, adds one to its count, in the same
-transaction. The pages kept in the cache (``kept_pages``)
-are kept under this count, so a kept page is only reused while nothing it shows has changed,
-whichever code path, task or database shell made the change.
+transaction. The pages kept in the cache (``kept_pages``) are kept under this count, so a kept
+page is only reused while nothing it shows has changed, whichever code path, task or database
+shell made the change.
 
 On PostgreSQL the triggers run when the transaction commits (deferred constraint triggers), so
 the count's row is locked only for the instant of the commit, never while the transaction
